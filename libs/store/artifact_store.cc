@@ -1,0 +1,49 @@
+#include "libs/store/artifact_store.h"
+
+#include <fmt/format.h>
+
+#include "libs/core/digest.h"
+
+namespace slipway::store {
+
+absl::StatusOr<std::string> ArtifactStore::Put(const std::string& bytes,
+                                               const std::string& media_type) {
+  std::string digest = Sha256Digest(bytes);
+  absl::Status st = pool_.Transact([&](pqxx::work& tx) {
+    tx.exec_params(
+        "INSERT INTO artifacts (digest, media_type, size, content) VALUES ($1, $2, $3, $4) "
+        "ON CONFLICT (digest) DO NOTHING",
+        digest, media_type, static_cast<int64_t>(bytes.size()), pqxx::binarystring(bytes));
+    return absl::OkStatus();
+  });
+  if (!st.ok()) return st;
+  return digest;
+}
+
+absl::StatusOr<std::string> ArtifactStore::Get(const std::string& digest) {
+  std::string out;
+  absl::Status st = pool_.Transact([&](pqxx::work& tx) -> absl::Status {
+    auto r = tx.exec_params("SELECT content FROM artifacts WHERE digest = $1", digest);
+    if (r.empty()) return absl::NotFoundError(fmt::format("artifact {} not found", digest));
+    out = pqxx::binarystring(r[0][0]).str();
+    return absl::OkStatus();
+  });
+  if (!st.ok()) return st;
+  return out;
+}
+
+absl::StatusOr<std::string> ArtifactStore::PutMessage(const google::protobuf::Message& message) {
+  return Put(message.SerializeAsString(),
+             "application/protobuf; type=" + message.GetDescriptor()->full_name());
+}
+
+absl::Status ArtifactStore::GetMessage(const std::string& digest, google::protobuf::Message& out) {
+  auto bytes = Get(digest);
+  if (!bytes.ok()) return bytes.status();
+  if (!out.ParseFromString(*bytes))
+    return absl::DataLossError(
+        fmt::format("artifact {} is not a {}", digest, out.GetDescriptor()->full_name()));
+  return absl::OkStatus();
+}
+
+}  // namespace slipway::store

@@ -1,0 +1,94 @@
+#include "libs/store/outbox_relay.h"
+
+#include <spdlog/spdlog.h>
+
+#include <nlohmann/json.hpp>
+
+namespace slipway::store {
+
+OutboxRelay::OutboxRelay(ConnectionPool& pool, bus::Producer& producer,
+                         std::chrono::milliseconds idle_poll)
+    : pool_(pool), producer_(producer), idle_poll_(idle_poll) {}
+
+OutboxRelay::~OutboxRelay() { Stop(); }
+
+void OutboxRelay::Start() {
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void OutboxRelay::Wake() {
+  std::lock_guard lock(mu_);
+  woken_ = true;
+  cv_.notify_one();
+}
+
+void OutboxRelay::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (stop_ && !thread_.joinable()) return;
+    stop_ = true;
+    cv_.notify_one();
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+absl::StatusOr<int> OutboxRelay::RelayOnce(int batch) {
+  int sent = 0;
+  absl::Status st = pool_.Transact([&](pqxx::work& tx) -> absl::Status {
+    auto rows = tx.exec_params(
+        "SELECT id, topic, key, payload, headers::text FROM outbox "
+        "WHERE published_at IS NULL AND not_before <= now() "
+        "ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
+        batch);
+    for (const auto& row : rows) {
+      bus::Message m;
+      m.topic = row[1].as<std::string>();
+      m.key = row[2].as<std::string>();
+      m.payload = pqxx::binarystring(row[3]).str();
+      for (const auto& h : nlohmann::json::parse(row[4].as<std::string>()))
+        m.headers.emplace_back(h[0].get<std::string>(), h[1].get<std::string>());
+      if (auto s = producer_.Send(m, std::chrono::seconds(10)); !s.ok()) {
+        // Keep what was sent so far marked; the rest waits for the next pass.
+        if (sent == 0) return s;
+        break;
+      }
+      tx.exec_params("UPDATE outbox SET published_at = now() WHERE id = $1", row[0].as<int64_t>());
+      ++sent;
+    }
+    return absl::OkStatus();
+  });
+  if (!st.ok()) return st;
+  published_ += static_cast<uint64_t>(sent);
+  return sent;
+}
+
+void OutboxRelay::Loop() {
+  auto backoff = std::chrono::milliseconds(100);
+  for (;;) {
+    {
+      std::lock_guard lock(mu_);
+      woken_ = false;
+    }
+    auto n = RelayOnce();
+    bool stopping;
+    {
+      std::lock_guard lock(mu_);
+      stopping = stop_;
+    }
+    if (!n.ok()) {
+      spdlog::warn("outbox relay: {}", n.status().ToString());
+      if (stopping) return;
+      std::unique_lock lock(mu_);
+      cv_.wait_for(lock, backoff, [&] { return stop_; });
+      backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+      continue;
+    }
+    backoff = std::chrono::milliseconds(100);
+    if (*n > 0) continue;  // more may be due
+    if (stopping) return;
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock, idle_poll_, [&] { return woken_ || stop_; });
+  }
+}
+
+}  // namespace slipway::store

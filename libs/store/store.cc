@@ -1,0 +1,223 @@
+#include "libs/store/store.h"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "libs/core/status.h"
+
+namespace slipway::store {
+namespace {
+
+struct Migration {
+  int version;
+  const char* name;
+  const char* sql;
+};
+
+// Append only: a released migration is never edited.
+const Migration kMigrations[] = {
+    {1, "initial schema", R"sql(
+CREATE TABLE deployments (
+  id              uuid PRIMARY KEY,
+  seq             bigserial UNIQUE NOT NULL,
+  request_id      text UNIQUE,
+  repository      text NOT NULL,
+  mode            int NOT NULL,
+  status          int NOT NULL,
+  current_step    int NOT NULL DEFAULT 0,
+  attempt         int NOT NULL DEFAULT 0,
+  step_started_at timestamptz,
+  step_deadline   timestamptz,
+  recommendation  bytea NOT NULL,
+  base_commit     text NOT NULL DEFAULT '',
+  branch          text NOT NULL DEFAULT '',
+  commit_id       text NOT NULL DEFAULT '',
+  artifacts       jsonb NOT NULL DEFAULT '{}',
+  tests           bytea,
+  error           text NOT NULL DEFAULT '',
+  failed_step     int NOT NULL DEFAULT 0,
+  rejected_field  text NOT NULL DEFAULT '',
+  trace_id        text NOT NULL,
+  version         bigint NOT NULL DEFAULT 0,
+  created_at      timestamptz NOT NULL DEFAULT now(),
+  updated_at      timestamptz NOT NULL DEFAULT now(),
+  finished_at     timestamptz
+);
+CREATE INDEX deployments_repo_status ON deployments (repository, status, seq);
+CREATE INDEX deployments_status_deadline ON deployments (status, step_deadline);
+
+CREATE TABLE deployment_steps (
+  deployment_id uuid NOT NULL REFERENCES deployments(id),
+  step          int NOT NULL,
+  attempt       int NOT NULL,
+  status        text NOT NULL,
+  started_at    timestamptz NOT NULL DEFAULT now(),
+  finished_at   timestamptz,
+  duration_ms   double precision,
+  handler_ms    double precision,
+  summary       text NOT NULL DEFAULT '',
+  error         text NOT NULL DEFAULT '',
+  worker        text NOT NULL DEFAULT '',
+  PRIMARY KEY (deployment_id, step, attempt)
+);
+
+CREATE TABLE outbox (
+  id           bigserial PRIMARY KEY,
+  message_id   text NOT NULL,
+  topic        text NOT NULL,
+  key          text NOT NULL,
+  payload      bytea NOT NULL,
+  headers      jsonb NOT NULL,
+  not_before   timestamptz NOT NULL DEFAULT now(),
+  created_at   timestamptz NOT NULL DEFAULT now(),
+  published_at timestamptz
+);
+CREATE INDEX outbox_pending ON outbox (not_before, id) WHERE published_at IS NULL;
+
+CREATE TABLE inbox (
+  consumer     text NOT NULL,
+  message_id   text NOT NULL,
+  processed_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (consumer, message_id)
+);
+
+CREATE TABLE artifacts (
+  digest     text PRIMARY KEY,
+  media_type text NOT NULL,
+  size       bigint NOT NULL,
+  content    bytea NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE circuit_breakers (
+  name       text PRIMARY KEY,
+  opened_at  timestamptz,
+  reset_at   timestamptz NOT NULL DEFAULT 'epoch',
+  reason     text NOT NULL DEFAULT ''
+);
+)sql"},
+};
+
+absl::Status FromException(const std::exception& e) {
+  if (dynamic_cast<const pqxx::broken_connection*>(&e))
+    return absl::UnavailableError(fmt::format("postgresql: {}", e.what()));
+  if (dynamic_cast<const pqxx::serialization_failure*>(&e) ||
+      dynamic_cast<const pqxx::deadlock_detected*>(&e))
+    return absl::AbortedError(fmt::format("postgresql: {}", e.what()));
+  if (dynamic_cast<const pqxx::in_doubt_error*>(&e))
+    return absl::UnavailableError(fmt::format("postgresql (commit in doubt): {}", e.what()));
+  return absl::InternalError(fmt::format("postgresql: {}", e.what()));
+}
+
+}  // namespace
+
+ConnectionPool::ConnectionPool(std::string url, size_t max_idle)
+    : url_(std::move(url)), max_idle_(max_idle) {}
+ConnectionPool::~ConnectionPool() = default;
+
+std::unique_ptr<pqxx::connection> ConnectionPool::Acquire() {
+  {
+    std::lock_guard lock(mu_);
+    while (!idle_.empty()) {
+      auto c = std::move(idle_.back());
+      idle_.pop_back();
+      if (c->is_open()) return c;
+    }
+  }
+  return std::make_unique<pqxx::connection>(url_);
+}
+
+void ConnectionPool::Release(std::unique_ptr<pqxx::connection> conn) {
+  std::lock_guard lock(mu_);
+  if (idle_.size() < max_idle_ && conn->is_open()) idle_.push_back(std::move(conn));
+}
+
+absl::Status ConnectionPool::Transact(const std::function<absl::Status(pqxx::work&)>& fn) {
+  std::unique_ptr<pqxx::connection> conn;
+  try {
+    conn = Acquire();
+    absl::Status st;
+    {
+      pqxx::work tx(*conn);
+      st = fn(tx);
+      if (st.ok()) tx.commit();
+    }
+    Release(std::move(conn));
+    return st;
+  } catch (const std::exception& e) {
+    return FromException(e);
+  }
+}
+
+absl::Status WaitForServer(const std::string& url, std::chrono::milliseconds limit) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  std::string last;
+  while (std::chrono::steady_clock::now() < deadline) {
+    try {
+      pqxx::connection c(url);
+      return absl::OkStatus();
+    } catch (const std::exception& e) {
+      last = e.what();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  return absl::UnavailableError(fmt::format("postgresql not reachable: {}", last));
+}
+
+absl::Status Migrate(ConnectionPool& pool) {
+  try {
+    pqxx::connection conn(pool.url());
+    {
+      pqxx::nontransaction nt(conn);
+      nt.exec("SELECT pg_advisory_lock(hashtext('slipway.migrations'))");
+      nt.exec(
+          "CREATE TABLE IF NOT EXISTS schema_migrations (version int PRIMARY KEY, name text NOT "
+          "NULL, applied_at timestamptz NOT NULL DEFAULT now())");
+    }
+    for (const auto& m : kMigrations) {
+      pqxx::work tx(conn);
+      auto r = tx.exec_params("SELECT 1 FROM schema_migrations WHERE version = $1", m.version);
+      if (!r.empty()) continue;
+      tx.exec(m.sql);
+      tx.exec_params("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", m.version,
+                     std::string(m.name));
+      tx.commit();
+    }
+    pqxx::nontransaction nt(conn);
+    nt.exec("SELECT pg_advisory_unlock(hashtext('slipway.migrations'))");
+    return absl::OkStatus();
+  } catch (const std::exception& e) {
+    return FromException(e);
+  }
+}
+
+bool RecordInbox(pqxx::work& tx, const std::string& consumer, const std::string& message_id) {
+  auto r = tx.exec_params(
+      "INSERT INTO inbox (consumer, message_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", consumer,
+      message_id);
+  return r.affected_rows() == 1;
+}
+
+bool InboxContains(pqxx::work& tx, const std::string& consumer, const std::string& message_id) {
+  return !tx.exec_params("SELECT 1 FROM inbox WHERE consumer = $1 AND message_id = $2", consumer,
+                         message_id)
+              .empty();
+}
+
+void EnqueueOutbox(pqxx::work& tx, const bus::Message& message, std::chrono::milliseconds delay) {
+  nlohmann::json headers = nlohmann::json::array();
+  std::string id;
+  for (const auto& [k, v] : message.headers) {
+    headers.push_back({k, v});
+    if (k == "ce_id") id = v;
+  }
+  tx.exec_params(
+      "INSERT INTO outbox (message_id, topic, key, payload, headers, not_before) "
+      "VALUES ($1, $2, $3, $4, $5::jsonb, now() + make_interval(secs => $6))",
+      id, message.topic, message.key, pqxx::binarystring(message.payload), headers.dump(),
+      static_cast<double>(delay.count()) / 1000.0);
+}
+
+}  // namespace slipway::store
