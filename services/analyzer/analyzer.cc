@@ -1,0 +1,842 @@
+#include "services/analyzer/analyzer.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <functional>
+#include <map>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+
+#include "libs/core/text.h"
+#include "services/mapper/mapper.h"
+
+namespace slipway::analyzer {
+namespace {
+
+// Sources larger than this are not read: generated tables, data dumps, minified bundles.
+constexpr uint64_t kMaxAnalyzedBytes = 1 << 20;
+constexpr int kMaxIntegrationPoints = 5;
+constexpr int kMaxImports = 2;
+
+// Weights of the relevance score; hints dominate, words in the file only break ties.
+constexpr double kHintExact = 10.0;
+constexpr double kHintParent = 8.0;
+constexpr double kHintInside = 6.0;
+constexpr double kPathWord = 2.0;
+constexpr double kSymbolWord = 1.5;
+constexpr double kMaxWeak = 2.0;
+
+std::string_view BaseName(std::string_view path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string_view::npos ? path : path.substr(slash + 1);
+}
+
+std::string_view DirName(std::string_view path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string_view::npos ? std::string_view() : path.substr(0, slash);
+}
+
+std::string_view StripExtension(std::string_view path) {
+  size_t dot = path.rfind('.');
+  size_t slash = path.rfind('/');
+  if (dot == std::string_view::npos || (slash != std::string_view::npos && dot < slash))
+    return path;
+  return path.substr(0, dot);
+}
+
+std::string_view Extension(std::string_view path) {
+  std::string_view stem = StripExtension(path);
+  return path.substr(stem.size());
+}
+
+bool StartsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+
+std::string JoinPath(std::string_view dir, std::string_view name) {
+  return dir.empty() ? std::string(name) : fmt::format("{}/{}", dir, name);
+}
+
+std::string Join(const std::vector<std::string>& parts, std::string_view sep) {
+  std::string out;
+  for (const std::string& p : parts) {
+    if (!out.empty()) out += sep;
+    out += p;
+  }
+  return out;
+}
+
+const std::unordered_set<std::string_view>& Stopwords() {
+  static const auto* set = new std::unordered_set<std::string_view>{
+      "the",     "and",    "for",     "with",    "that",    "this",     "these",     "those",
+      "from",    "into",   "onto",    "when",    "then",    "than",     "should",    "would",
+      "could",   "will",   "shall",   "can",     "may",     "might",    "must",      "are",
+      "was",     "were",   "been",    "being",   "have",    "has",      "had",       "not",
+      "but",     "all",    "any",     "each",    "every",   "per",      "its",       "our",
+      "their",   "them",   "they",    "there",   "here",    "which",    "what",      "who",
+      "whom",    "whose",  "where",   "why",     "how",     "also",     "more",      "most",
+      "some",    "such",   "only",    "other",   "own",     "same",     "very",      "just",
+      "over",    "about",  "after",   "before",  "your",    "you",      "use",       "using",
+      "used",    "add",    "adding",  "new",     "feature", "support",  "implement", "allow",
+      "make",    "need",   "able",    "via",     "one",     "two",      "etc",       "like",
+      "get",     "set",    "self",    "none",    "true",    "false",    "return",    "def",
+      "class",   "import", "pass",    "elif",    "else",    "lambda",   "yield",     "async",
+      "await",   "print",  "str",     "int",     "init",    "cls",      "raise",     "while",
+      "try",     "except", "finally", "assert",  "global",  "nonlocal", "del",       "is",
+      "func",    "var",    "const",   "let",     "void",    "static",   "public",    "private",
+      "std",     "string", "include", "package", "fn",      "pub",      "mut",       "impl",
+      "returns", "value",  "values",  "data",    "type"};
+  return *set;
+}
+
+// "alerts" -> "alert", "categories" -> "category", "boxes" -> "box"; "status", "class",
+// "analysis" stay.
+std::string Singular(std::string w) {
+  auto ends = [&](std::string_view s) {
+    return w.size() >= s.size() && std::string_view(w).substr(w.size() - s.size()) == s;
+  };
+  if (w.size() > 4 && ends("ies")) return w.substr(0, w.size() - 3) + "y";
+  if (w.size() > 4 && (ends("sses") || ends("xes") || ends("ches") || ends("shes")))
+    return w.substr(0, w.size() - 2);
+  if (w.size() > 3 && ends("s") && !ends("ss") && !ends("us") && !ends("is"))
+    return w.substr(0, w.size() - 1);
+  return w;
+}
+
+// Calls `fn` with each normalised word of `text`.
+void ForEachWord(std::string_view text, const std::function<void(std::string)>& fn) {
+  auto emit = [&](std::string_view piece) {
+    if (piece.size() < 3) return;
+    std::string w(piece);
+    for (char& c : w) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (Stopwords().contains(w)) return;
+    w = Singular(std::move(w));
+    if (w.size() < 3 || Stopwords().contains(w)) return;
+    fn(std::move(w));
+  };
+  auto is_alpha = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+  auto is_upper = [](char c) { return c >= 'A' && c <= 'Z'; };
+  size_t i = 0;
+  while (i < text.size()) {
+    if (!is_alpha(text[i])) {
+      ++i;
+      continue;
+    }
+    size_t j = i;
+    while (j < text.size() && is_alpha(text[j])) ++j;
+    // Split the run at camelCase boundaries: "lowStock" | "HTTPServer" -> "HTTP", "Server".
+    size_t start = i;
+    for (size_t k = i + 1; k < j; ++k) {
+      bool boundary =
+          (is_upper(text[k]) && !is_upper(text[k - 1])) ||
+          (is_upper(text[k]) && k + 1 < j && !is_upper(text[k + 1]) && is_upper(text[k - 1]));
+      if (boundary) {
+        emit(text.substr(start, k - start));
+        start = k;
+      }
+    }
+    emit(text.substr(start, j - start));
+    i = j;
+  }
+}
+
+const std::unordered_set<std::string_view>& StdlibModules() {
+  static const auto* set = new std::unordered_set<std::string_view>{"__future__",
+                                                                    "abc",
+                                                                    "argparse",
+                                                                    "array",
+                                                                    "ast",
+                                                                    "asyncio",
+                                                                    "base64",
+                                                                    "binascii",
+                                                                    "bisect",
+                                                                    "builtins",
+                                                                    "bz2",
+                                                                    "calendar",
+                                                                    "cmath",
+                                                                    "collections",
+                                                                    "concurrent",
+                                                                    "configparser",
+                                                                    "contextlib",
+                                                                    "contextvars",
+                                                                    "copy",
+                                                                    "csv",
+                                                                    "ctypes",
+                                                                    "dataclasses",
+                                                                    "datetime",
+                                                                    "decimal",
+                                                                    "difflib",
+                                                                    "dis",
+                                                                    "email",
+                                                                    "enum",
+                                                                    "errno",
+                                                                    "fnmatch",
+                                                                    "fractions",
+                                                                    "functools",
+                                                                    "gc",
+                                                                    "getpass",
+                                                                    "gettext",
+                                                                    "glob",
+                                                                    "gzip",
+                                                                    "hashlib",
+                                                                    "heapq",
+                                                                    "hmac",
+                                                                    "html",
+                                                                    "http",
+                                                                    "importlib",
+                                                                    "inspect",
+                                                                    "io",
+                                                                    "ipaddress",
+                                                                    "itertools",
+                                                                    "json",
+                                                                    "keyword",
+                                                                    "locale",
+                                                                    "logging",
+                                                                    "lzma",
+                                                                    "math",
+                                                                    "mimetypes",
+                                                                    "multiprocessing",
+                                                                    "numbers",
+                                                                    "operator",
+                                                                    "os",
+                                                                    "pathlib",
+                                                                    "pickle",
+                                                                    "pkgutil",
+                                                                    "platform",
+                                                                    "pprint",
+                                                                    "queue",
+                                                                    "random",
+                                                                    "re",
+                                                                    "secrets",
+                                                                    "select",
+                                                                    "shlex",
+                                                                    "shutil",
+                                                                    "signal",
+                                                                    "socket",
+                                                                    "sqlite3",
+                                                                    "ssl",
+                                                                    "stat",
+                                                                    "statistics",
+                                                                    "string",
+                                                                    "struct",
+                                                                    "subprocess",
+                                                                    "sys",
+                                                                    "sysconfig",
+                                                                    "tarfile",
+                                                                    "tempfile",
+                                                                    "textwrap",
+                                                                    "threading",
+                                                                    "time",
+                                                                    "timeit",
+                                                                    "tkinter",
+                                                                    "token",
+                                                                    "tokenize",
+                                                                    "traceback",
+                                                                    "types",
+                                                                    "typing",
+                                                                    "unicodedata",
+                                                                    "unittest",
+                                                                    "urllib",
+                                                                    "uuid",
+                                                                    "venv",
+                                                                    "warnings",
+                                                                    "weakref",
+                                                                    "xml",
+                                                                    "zipfile",
+                                                                    "zlib",
+                                                                    "zoneinfo",
+                                                                    "graphlib",
+                                                                    "selectors",
+                                                                    "codecs",
+                                                                    "atexit",
+                                                                    "typing_extensions"};
+  return *set;
+}
+
+// Python packages and module names of a map, indexed once.
+class PythonIndex {
+ public:
+  explicit PythonIndex(const v1::RepositoryMap& map) {
+    std::unordered_set<std::string> paths;
+    for (const v1::FileEntry& f : map.files())
+      if (f.language() == "python") paths.insert(f.path());
+    for (const v1::Module& m : map.modules())
+      if (m.language() == "python" && paths.contains(JoinPath(m.path(), "__init__.py")))
+        dir_to_package_.emplace(m.path(), m.name());
+    for (const v1::FileEntry& f : map.files()) {
+      if (f.language() != "python") continue;
+      std::string name = ModuleName(f.path());
+      if (name.empty()) continue;
+      module_to_file_.emplace(name, f.path());
+      top_names_.insert(name.substr(0, name.find('.')));
+    }
+  }
+
+  bool HasPackages() const { return !dir_to_package_.empty(); }
+
+  // Dotted package holding `path`; empty outside packages.
+  std::string PackageOf(std::string_view path) const {
+    auto it = dir_to_package_.find(std::string(DirName(path)));
+    return it == dir_to_package_.end() ? std::string() : it->second;
+  }
+
+  std::string PackageAt(std::string_view dir) const {
+    auto it = dir_to_package_.find(std::string(dir));
+    return it == dir_to_package_.end() ? std::string() : it->second;
+  }
+
+  std::string ModuleName(std::string_view path) const {
+    std::string stem(StripExtension(BaseName(path)));
+    std::string package = PackageOf(path);
+    if (package.empty()) return stem;
+    return stem == "__init__" ? package : fmt::format("{}.{}", package, stem);
+  }
+
+  bool IsModule(const std::string& dotted) const { return module_to_file_.contains(dotted); }
+
+  // The longest prefix of `dotted` that is a module of the repository; empty if none.
+  std::string Resolve(std::string dotted) const {
+    while (!dotted.empty()) {
+      if (IsModule(dotted)) return dotted;
+      size_t dot = dotted.rfind('.');
+      if (dot == std::string::npos) break;
+      dotted.resize(dot);
+    }
+    return "";
+  }
+
+  bool IsTopName(const std::string& name) const { return top_names_.contains(name); }
+
+  // Top-level packages by number of files, largest first.
+  std::string LargestTopPackageDir(const v1::RepositoryMap& map) const {
+    const v1::Module* best = nullptr;
+    for (const v1::Module& m : map.modules())
+      if (m.language() == "python" && dir_to_package_.contains(m.path()) &&
+          m.name().find('.') == std::string::npos &&
+          (best == nullptr || m.files_size() > best->files_size()))
+        best = &m;
+    return best ? best->path() : std::string();
+  }
+
+ private:
+  std::unordered_map<std::string, std::string> dir_to_package_;
+  std::unordered_map<std::string, std::string> module_to_file_;
+  std::unordered_set<std::string> top_names_;
+};
+
+class GraphBuilder {
+ public:
+  explicit GraphBuilder(const PythonIndex& index) : index_(index) {}
+
+  void Add(std::string_view path, std::string_view source) {
+    std::string from = index_.ModuleName(path);
+    std::string package = index_.PackageOf(path);
+    for (const PythonImport& imp : ParsePythonImports(source)) {
+      std::string base;
+      if (imp.level > 0) {
+        // Level 1 is the file's own package; each further dot climbs one package up.
+        std::vector<std::string> parts;
+        for (size_t start = 0; !package.empty();) {
+          size_t dot = package.find('.', start);
+          parts.push_back(package.substr(start, dot - start));
+          if (dot == std::string::npos) break;
+          start = dot + 1;
+        }
+        if (static_cast<size_t>(imp.level) > parts.size()) continue;
+        parts.resize(parts.size() - static_cast<size_t>(imp.level - 1));
+        base = Join(parts, ".");
+        if (!imp.module.empty()) base = fmt::format("{}.{}", base, imp.module);
+      } else {
+        base = imp.module;
+      }
+      bool internal = false;
+      auto link = [&](const std::string& to) {
+        if (to.empty()) return;
+        internal = true;
+        if (to != from) edges_.emplace(from, to);
+      };
+      if (imp.names.empty()) {
+        link(index_.Resolve(base));
+      } else {
+        for (const std::string& name : imp.names) {
+          std::string sub = fmt::format("{}.{}", base, name);
+          link(index_.IsModule(sub) ? sub : index_.Resolve(base));
+        }
+      }
+      if (!internal && imp.level == 0) {
+        std::string top = base.substr(0, base.find('.'));
+        if (!StdlibModules().contains(top) && !index_.IsTopName(top)) third_party_.insert(top);
+      }
+    }
+  }
+
+  ImportGraph Finish() {
+    ImportGraph graph;
+    for (const auto& [from, to] : edges_) {
+      v1::ImportEdge e;
+      e.set_from(from);
+      e.set_to(to);
+      graph.edges.push_back(std::move(e));
+    }
+    graph.third_party = std::move(third_party_);
+    return graph;
+  }
+
+ private:
+  const PythonIndex& index_;
+  std::set<std::pair<std::string, std::string>> edges_;
+  std::set<std::string> third_party_;
+};
+
+// Definitions in a non-Python source, by the keywords most languages share.
+std::vector<std::string> GenericSymbols(std::string_view source) {
+  static constexpr std::string_view kKeywords[] = {"func",   "function",  "fn",       "class",
+                                                   "struct", "interface", "type",     "def",
+                                                   "enum",   "trait",     "namespace"};
+  std::vector<std::string> out;
+  size_t i = 0;
+  auto ident = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+  while (i < source.size()) {
+    if (!ident(source[i]) || (i > 0 && ident(source[i - 1]))) {
+      ++i;
+      continue;
+    }
+    size_t j = i;
+    while (j < source.size() && ident(source[j])) ++j;
+    std::string_view word = source.substr(i, j - i);
+    i = j;
+    if (std::find(std::begin(kKeywords), std::end(kKeywords), word) == std::end(kKeywords))
+      continue;
+    while (j < source.size() && (source[j] == ' ' || source[j] == '\t')) ++j;
+    // Go methods: func (r *Recv) Name(
+    if (word == "func" && j < source.size() && source[j] == '(') {
+      size_t close = source.find(')', j);
+      if (close == std::string_view::npos || close - j > 200) continue;
+      j = close + 1;
+      while (j < source.size() && source[j] == ' ') ++j;
+    }
+    size_t k = j;
+    while (k < source.size() && ident(source[k])) ++k;
+    if (k > j && !std::isdigit(static_cast<unsigned char>(source[j])))
+      out.push_back(std::string(source.substr(j, k - j)));
+    i = k;
+  }
+  // C and C++ functions carry no keyword: "Type Name(" at the start of a line.
+  size_t pos = 0;
+  while (pos < source.size()) {
+    size_t eol = source.find('\n', pos);
+    std::string_view line = source.substr(pos, eol == std::string_view::npos ? eol : eol - pos);
+    pos = eol == std::string_view::npos ? source.size() : eol + 1;
+    if (line.empty() || line[0] == ' ' || line[0] == '\t' || line[0] == '#' || line[0] == '/')
+      continue;
+    size_t paren = line.find('(');
+    if (paren == std::string_view::npos || paren == 0) continue;
+    size_t end = paren;
+    size_t start = end;
+    while (start > 0 && (ident(line[start - 1]) || line[start - 1] == ':')) --start;
+    std::string_view name = line.substr(start, end - start);
+    size_t colon = name.rfind(':');
+    if (colon != std::string_view::npos) name = name.substr(colon + 1);
+    if (start == 0 || name.empty() || std::isdigit(static_cast<unsigned char>(name[0]))) continue;
+    out.push_back(std::string(name));
+  }
+  return out;
+}
+
+struct Candidate {
+  std::string path;
+  std::string module;
+  double score = 0;
+  std::string symbol;
+  std::vector<std::string> reasons;
+};
+
+struct Query {
+  std::unordered_set<std::string> words;
+  std::vector<std::string> hint_modules;
+  // For each hint module, the repository module it names or lies in ("pkg.mod.func" ->
+  // "pkg.mod"); empty when it names none.
+  std::vector<std::string> resolved_hint_modules;
+  std::vector<std::string> hint_files;
+};
+
+Query MakeQuery(const v1::Recommendation& rec) {
+  Query q;
+  auto add = [&](std::string w) { q.words.insert(std::move(w)); };
+  ForEachWord(rec.title(), add);
+  ForEachWord(rec.description(), add);
+  for (const std::string& k : rec.hints().keywords()) ForEachWord(k, add);
+  for (const std::string& m : rec.hints().modules()) {
+    std::string_view s = m;
+    while (!s.empty() && (s.back() == '.' || s.back() == '/')) s.remove_suffix(1);
+    if (!s.empty()) q.hint_modules.push_back(std::string(s));
+  }
+  for (const std::string& f : rec.hints().files()) {
+    std::string_view s = f;
+    while (StartsWith(s, "./")) s.remove_prefix(2);
+    while (!s.empty() && s.back() == '/') s.remove_suffix(1);
+    if (!s.empty()) q.hint_files.push_back(std::string(s));
+  }
+  return q;
+}
+
+std::vector<std::string> MatchedWords(std::string_view text, const Query& q) {
+  std::set<std::string> hit;
+  ForEachWord(text, [&](std::string w) {
+    if (q.words.contains(w)) hit.insert(std::move(w));
+  });
+  return {hit.begin(), hit.end()};
+}
+
+// Scores one source file against the query; `python` selects dotted-name hint matching.
+void Score(Candidate& c, std::string_view source, const std::vector<std::string>& symbols,
+           const Query& q, bool python) {
+  double hint = 0;
+  std::string hint_reason;
+  auto consider = [&](double s, std::string reason) {
+    if (s > hint) {
+      hint = s;
+      hint_reason = std::move(reason);
+    }
+  };
+  for (const std::string& hm : q.hint_modules) {
+    if (python) {
+      const std::string& resolved = q.resolved_hint_modules[&hm - q.hint_modules.data()];
+      if (c.module == hm)
+        consider(kHintExact, fmt::format("matches hint module {}", hm));
+      else if (c.module == resolved)
+        consider(kHintParent, fmt::format("matches hint module {}", hm));
+      else if (StartsWith(c.module, hm + "."))
+        consider(kHintInside, fmt::format("inside hinted package {}", hm));
+    } else {
+      std::string as_path = hm;
+      for (size_t p; (p = as_path.find("::")) != std::string::npos;) as_path.replace(p, 2, "/");
+      std::replace(as_path.begin(), as_path.end(), '.', '/');
+      std::string_view stem = StripExtension(c.path);
+      if (stem == as_path || (stem.size() > as_path.size() &&
+                              stem.substr(stem.size() - as_path.size() - 1) == "/" + as_path))
+        consider(kHintExact, fmt::format("matches hint module {}", hm));
+      else if (StartsWith(c.path, as_path + "/") ||
+               c.path.find("/" + as_path + "/") != std::string::npos)
+        consider(kHintInside, fmt::format("inside hinted module {}", hm));
+    }
+  }
+  for (const std::string& hf : q.hint_files) {
+    if (c.path == hf)
+      consider(kHintExact, fmt::format("matches hint file {}", hf));
+    else if (StartsWith(c.path, hf + "/"))
+      consider(kHintInside, fmt::format("inside hinted folder {}", hf));
+  }
+  if (hint > 0) {
+    c.score += hint;
+    c.reasons.push_back(std::move(hint_reason));
+  }
+
+  std::vector<std::string> path_words = MatchedWords(StripExtension(c.path), q);
+  if (!path_words.empty()) {
+    c.score += kPathWord * static_cast<double>(path_words.size());
+    c.reasons.push_back(fmt::format("path mentions {}", Join(path_words, ", ")));
+  }
+
+  std::set<std::string> symbol_words;
+  std::vector<std::string> matching_symbols;
+  size_t best = 0;
+  for (const std::string& s : symbols) {
+    std::vector<std::string> words = MatchedWords(s, q);
+    if (words.empty()) continue;
+    symbol_words.insert(words.begin(), words.end());
+    if (std::find(matching_symbols.begin(), matching_symbols.end(), s) == matching_symbols.end())
+      matching_symbols.push_back(s);
+    if (words.size() > best) {
+      best = words.size();
+      c.symbol = s;
+    }
+  }
+  if (!symbol_words.empty()) {
+    c.score += kSymbolWord * static_cast<double>(symbol_words.size());
+    std::vector<std::string> shown;
+    for (size_t i = 0; i < matching_symbols.size() && i < 3; ++i)
+      shown.push_back(matching_symbols[i] + "()");
+    c.reasons.push_back(fmt::format("defines {}", Join(shown, ", ")));
+  }
+
+  size_t total = 0, hits = 0;
+  std::map<std::string, size_t> counts;
+  ForEachWord(source, [&](std::string w) {
+    ++total;
+    if (q.words.contains(w)) {
+      ++hits;
+      ++counts[w];
+    }
+  });
+  if (hits > 0) {
+    c.score +=
+        std::min(kMaxWeak, 10.0 * static_cast<double>(hits) / static_cast<double>(total + 10));
+    std::vector<std::string> shown;
+    for (const auto& [w, n] : counts) shown.push_back(fmt::format("{} ×{}", w, n));
+    if (shown.size() > 4) shown.resize(4);
+    c.reasons.push_back(fmt::format("mentions {}", Join(shown, ", ")));
+  }
+}
+
+bool UnderTestFolder(std::string_view path) {
+  std::string_view dir = DirName(path);
+  std::string wrapped = fmt::format("/{}/", dir);
+  return wrapped.find("/tests/") != std::string::npos ||
+         wrapped.find("/test/") != std::string::npos ||
+         wrapped.find("/__tests__/") != std::string::npos;
+}
+
+bool IsCandidatePath(std::string_view path) {
+  std::string_view name = BaseName(path);
+  return !mapper::IsTestFile(path) && !UnderTestFolder(path) && name != "setup.py" &&
+         name != "conftest.py" && name != "noxfile.py";
+}
+
+std::string DefaultExtension(std::string_view language) {
+  static const std::map<std::string_view, std::string_view> kExt = {
+      {"python", ".py"},     {"cpp", ".cc"},        {"c", ".c"},         {"go", ".go"},
+      {"javascript", ".js"}, {"typescript", ".ts"}, {"java", ".java"},   {"kotlin", ".kt"},
+      {"rust", ".rs"},       {"shell", ".sh"},      {"ruby", ".rb"},     {"php", ".php"},
+      {"csharp", ".cs"},     {"swift", ".swift"},   {"scala", ".scala"}, {"lua", ".lua"}};
+  auto it = kExt.find(language);
+  return it == kExt.end() ? std::string() : std::string(it->second);
+}
+
+std::string PascalCase(std::string_view identifier) {
+  std::string out;
+  bool upper = true;
+  for (char c : identifier) {
+    if (c == '_') {
+      upper = true;
+      continue;
+    }
+    out += upper ? static_cast<char>(std::toupper(static_cast<unsigned char>(c))) : c;
+    upper = false;
+  }
+  return out;
+}
+
+void RankInto(std::vector<Candidate>& candidates, v1::Analysis& analysis) {
+  std::sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
+    if (a.score != b.score) return a.score > b.score;
+    return a.path < b.path;
+  });
+  for (const Candidate& c : candidates) {
+    if (c.score <= 0 || analysis.integration_points_size() >= kMaxIntegrationPoints) break;
+    v1::IntegrationPoint* ip = analysis.add_integration_points();
+    ip->set_file(c.path);
+    ip->set_symbol(c.symbol);
+    ip->set_module(c.module);
+    ip->set_score(std::round(c.score * 1000) / 1000);
+    ip->set_reason(Join(c.reasons, "; "));
+  }
+  for (const v1::IntegrationPoint& ip : analysis.integration_points()) {
+    if (analysis.imports_size() >= kMaxImports) break;
+    if (std::find(analysis.imports().begin(), analysis.imports().end(), ip.module()) ==
+        analysis.imports().end())
+      analysis.add_imports(ip.module());
+  }
+}
+
+// `name`, or name_2, name_3, ... when `dir/name<ext>` already exists.
+std::string FreeName(const std::unordered_set<std::string>& paths, std::string_view dir,
+                     const std::string& name, std::string_view ext) {
+  std::string candidate = name;
+  for (int i = 2; paths.contains(JoinPath(dir, candidate + std::string(ext))); ++i)
+    candidate = fmt::format("{}_{}", name, i);
+  return candidate;
+}
+
+void SuggestPython(const v1::RepositoryMap& map, const PythonIndex& index,
+                   const std::unordered_set<std::string>& paths, const std::string& identifier,
+                   v1::Analysis& analysis) {
+  std::string dir;
+  if (analysis.integration_points_size() > 0) {
+    const v1::IntegrationPoint& top = analysis.integration_points(0);
+    dir = std::string(DirName(top.file()));
+    if (index.PackageAt(dir).empty() && !index.HasPackages()) dir.clear();
+  } else {
+    dir = index.LargestTopPackageDir(map);
+  }
+  std::string package = index.PackageAt(dir);
+  std::string name = FreeName(paths, dir, identifier, ".py");
+  analysis.set_suggested_path(JoinPath(dir, name + ".py"));
+  analysis.set_module_name(package.empty() ? name : fmt::format("{}.{}", package, name));
+
+  std::string test_name = map.test_file_pattern() == "*_test.py" ? fmt::format("{}_test.py", name)
+                                                                 : fmt::format("test_{}.py", name);
+  // The repository's own test layout: a tests/ (or test/) folder of Python tests, mirroring
+  // the package when it already does.
+  std::set<std::string> python_test_dirs;
+  for (const v1::FileEntry& f : map.files())
+    if (f.language() == "python" && mapper::IsTestFile(f.path()))
+      python_test_dirs.insert(std::string(DirName(f.path())));
+  std::string test_dir;
+  bool found = false;
+  for (std::string_view root : {"tests", "test"}) {
+    std::string mirror = JoinPath(root, package.empty() ? "" : package);
+    std::replace(mirror.begin(), mirror.end(), '.', '/');
+    if (!package.empty() && python_test_dirs.contains(mirror)) {
+      test_dir = mirror;
+      found = true;
+      break;
+    }
+  }
+  if (!found) {
+    for (const std::string& d : python_test_dirs) {
+      std::string_view last = BaseName(d);
+      if ((last == "tests" || last == "test") &&
+          (!found || std::count(d.begin(), d.end(), '/') <
+                         std::count(test_dir.begin(), test_dir.end(), '/'))) {
+        test_dir = d;
+        found = true;
+      }
+    }
+  }
+  if (!found) test_dir = dir;
+  analysis.set_test_path(JoinPath(test_dir, test_name));
+}
+
+void SuggestOther(const v1::RepositoryMap& map, const std::string& language,
+                  const std::unordered_set<std::string>& paths, const std::string& identifier,
+                  v1::Analysis& analysis) {
+  // The extension the repository already uses most for this language's sources.
+  std::map<std::string, int> ext_counts;
+  for (const v1::FileEntry& f : map.files()) {
+    if (f.language() != language) continue;
+    std::string ext(Extension(f.path()));
+    if (ext == ".h" || ext == ".hpp" || ext == ".hh" || ext == ".hxx" || ext == ".d.ts") continue;
+    ++ext_counts[ext];
+  }
+  std::string ext = DefaultExtension(language);
+  int best = 0;
+  for (const auto& [e, n] : ext_counts)
+    if (n > best && !e.empty()) {
+      best = n;
+      ext = e;
+    }
+  if (ext.empty()) ext = ".txt";
+  std::string dir;
+  if (analysis.integration_points_size() > 0) {
+    dir = std::string(DirName(analysis.integration_points(0).file()));
+  } else {
+    for (const v1::Module& m : map.modules())
+      if (m.language() == language) {
+        dir = m.path();
+        break;
+      }
+  }
+  bool pascal = language == "java" || language == "kotlin" || language == "csharp";
+  std::string name = FreeName(paths, dir, pascal ? PascalCase(identifier) : identifier, ext);
+  std::string path = JoinPath(dir, name + ext);
+  analysis.set_suggested_path(path);
+  analysis.set_module_name(std::string(StripExtension(path)));
+  std::string test;
+  if (language == "go") {
+    test = JoinPath(dir, name + "_test.go");
+  } else if (language == "cpp" || language == "c") {
+    test = JoinPath(dir, name + "_test" + ext);
+  } else if (language == "javascript" || language == "typescript") {
+    test = JoinPath(dir, name + ".test" + ext);
+  } else if (language == "rust") {
+    bool has_tests = std::any_of(map.test_dirs().begin(), map.test_dirs().end(),
+                                 [](const std::string& d) { return d == "tests"; });
+    test = has_tests ? fmt::format("tests/{}.rs", name) : path;
+  } else if (pascal) {
+    std::string test_dir = dir;
+    size_t main = test_dir.find("src/main/");
+    if (main != std::string::npos) test_dir.replace(main, 9, "src/test/");
+    test = JoinPath(test_dir, name + "Test" + ext);
+  } else {
+    test = JoinPath(dir, "test_" + name + ext);
+  }
+  analysis.set_test_path(test);
+}
+
+}  // namespace
+
+std::vector<std::string> Tokenize(std::string_view text) {
+  std::vector<std::string> out;
+  ForEachWord(text, [&](std::string w) { out.push_back(std::move(w)); });
+  return out;
+}
+
+std::string PythonModuleName(const v1::RepositoryMap& map, std::string_view path) {
+  return PythonIndex(map).ModuleName(path);
+}
+
+absl::StatusOr<ImportGraph> BuildImportGraph(const v1::RepositoryMap& map,
+                                             const repo::Repository& repo,
+                                             const std::string& commit) {
+  PythonIndex index(map);
+  GraphBuilder graph(index);
+  for (const v1::FileEntry& f : map.files()) {
+    if (f.language() != "python" || f.binary() || f.size() > kMaxAnalyzedBytes) continue;
+    auto source = repo.ReadFile(commit, f.path());
+    if (!source.ok()) return source.status();
+    graph.Add(f.path(), *source);
+  }
+  return graph.Finish();
+}
+
+absl::StatusOr<v1::Analysis> Analyze(const v1::Recommendation& rec, const v1::RepositoryMap& map,
+                                     const repo::Repository& repo, const std::string& commit) {
+  v1::Analysis analysis;
+  std::string language = map.primary_language().empty() ? "python" : map.primary_language();
+  analysis.set_language(language);
+  for (const std::string& d : rec.hints().dependencies()) analysis.add_dependencies(d);
+  Query query = MakeQuery(rec);
+  const bool python = language == "python";
+
+  std::unordered_set<std::string> paths;
+  for (const v1::FileEntry& f : map.files()) paths.insert(f.path());
+  PythonIndex index(map);
+  for (const std::string& hm : query.hint_modules)
+    query.resolved_hint_modules.push_back(index.Resolve(hm));
+  GraphBuilder graph(index);
+  std::vector<Candidate> candidates;
+  for (const v1::FileEntry& f : map.files()) {
+    if (f.binary() || f.language().empty() || f.size() > kMaxAnalyzedBytes) continue;
+    bool candidate =
+        f.language() == language &&
+        (IsCandidatePath(f.path()) || std::find(query.hint_files.begin(), query.hint_files.end(),
+                                                f.path()) != query.hint_files.end());
+    bool graph_source = python && f.language() == "python";
+    if (!candidate && !graph_source) continue;
+    auto source = repo.ReadFile(commit, f.path());
+    if (!source.ok())
+      return absl::Status(source.status().code(),
+                          fmt::format("analyzing {} at {}: {}", f.path(), commit,
+                                      std::string(source.status().message())));
+    if (graph_source) graph.Add(f.path(), *source);
+    if (!candidate) continue;
+    Candidate c;
+    c.path = f.path();
+    if (python) {
+      c.module = index.ModuleName(f.path());
+    } else {
+      std::string_view dir = DirName(f.path());
+      c.module = std::string(dir.empty() ? StripExtension(f.path()) : dir);
+    }
+    std::vector<std::string> symbols = python ? PythonSymbols(*source) : GenericSymbols(*source);
+    // A package marker with no definitions is no place to integrate with; its package's
+    // modules are (a hint naming the package reaches them as "inside").
+    if (python && BaseName(f.path()) == "__init__.py" && symbols.empty()) continue;
+    Score(c, *source, symbols, query, python);
+    if (c.score > 0) candidates.push_back(std::move(c));
+  }
+  RankInto(candidates, analysis);
+  for (v1::ImportEdge& e : graph.Finish().edges) *analysis.add_import_graph() = std::move(e);
+
+  std::string identifier = IdentifierFrom(rec.title().empty() ? rec.description() : rec.title());
+  if (python)
+    SuggestPython(map, index, paths, identifier, analysis);
+  else
+    SuggestOther(map, language, paths, identifier, analysis);
+  return analysis;
+}
+
+}  // namespace slipway::analyzer

@@ -1,0 +1,328 @@
+#include "services/analyzer/analyzer.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "services/mapper/mapper.h"
+
+namespace slipway::analyzer {
+namespace {
+
+namespace fs = std::filesystem;
+using Files = std::map<std::string, std::string>;
+
+// A throw-away git repository with one commit of the given files, already mapped.
+class FixtureRepo {
+ public:
+  explicit FixtureRepo(const Files& files) {
+    static int counter = 0;
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = fs::temp_directory_path() / ("slipway-analyzer-" + std::to_string(::getpid()) + "-" +
+                                        info->name() + "-" + std::to_string(counter++));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    for (const auto& [path, content] : files) {
+      fs::create_directories((dir_ / path).parent_path());
+      std::ofstream(dir_ / path, std::ios::binary) << content;
+    }
+    std::string cmd = "cd '" + dir_.string() +
+                      "' && git init -q && git add -A && git -c user.name=t -c user.email=t@e "
+                      "commit -q --allow-empty -m init";
+    EXPECT_EQ(std::system(cmd.c_str()), 0);
+    auto repo = repo::Repository::Open(dir_);
+    EXPECT_TRUE(repo.ok()) << repo.status();
+    repo_ = std::make_unique<repo::Repository>(std::move(*repo));
+    commit_ = *repo_->ResolveCommit("HEAD");
+    auto map = mapper::MapRepository(*repo_, commit_);
+    EXPECT_TRUE(map.ok()) << map.status();
+    map_ = *map;
+  }
+  ~FixtureRepo() { fs::remove_all(dir_); }
+
+  v1::Analysis Run(const v1::Recommendation& rec) const {
+    auto analysis = Analyze(rec, map_, *repo_, commit_);
+    EXPECT_TRUE(analysis.ok()) << analysis.status();
+    return analysis.ok() ? *analysis : v1::Analysis();
+  }
+  const repo::Repository& repo() const { return *repo_; }
+  const std::string& commit() const { return commit_; }
+  const v1::RepositoryMap& map() const { return map_; }
+
+ private:
+  fs::path dir_;
+  std::unique_ptr<repo::Repository> repo_;
+  std::string commit_;
+  v1::RepositoryMap map_;
+};
+
+v1::Recommendation Rec(const std::string& title, const std::string& description) {
+  v1::Recommendation rec;
+  rec.set_title(title);
+  rec.set_description(description);
+  return rec;
+}
+
+const Files kShop = {
+    {"pyproject.toml", "[project]\nname = 'shop'\n"},
+    {"inventory/__init__.py", ""},
+    {"inventory/models.py", "class Item:\n    sku: str\n    quantity: int\n"},
+    {"inventory/stock.py",
+     "\"\"\"Stock levels.\n\nimport users  (inside a docstring)\n\"\"\"\n"
+     "from .models import Item\n"
+     "from . import pricing\n"
+     "import inventory.pricing.rules as rules\n"
+     "import os, requests\n"
+     "# import billing\n"
+     "s = 'import users'\n\n"
+     "def restock(item: Item, qty: int) -> None:\n    item.quantity += qty\n\n"
+     "def low_stock(items, threshold):\n    return [i for i in items if i.quantity < threshold]\n"},
+    {"inventory/pricing/__init__.py", ""},
+    {"inventory/pricing/rules.py",
+     "from ..models import (Item,\n                      Unit)\n"
+     "from ...outside import x\n\n"
+     "def discount(price, percent):\n    return price * (1 - percent / 100)\n"},
+    {"billing/__init__.py", ""},
+    {"billing/invoice.py",
+     "from inventory.stock import restock\nimport numpy as np\n\n"
+     "class Invoice:\n    def total(self, lines):\n        return sum(l.price for l in lines)\n\n"
+     "    def add_tax(self, rate):\n        pass\n"},
+    {"users/__init__.py", ""},
+    {"users/accounts.py",
+     "def create_account(name, email):\n    pass\n\n"
+     "def reset_password(account):\n    \"\"\"Send a reset link by email.\"\"\"\n"},
+    {"tests/test_stock.py",
+     "from inventory.stock import low_stock\n\ndef test_low_stock_alert():\n    pass\n"},
+};
+
+TEST(ParsePythonImports, EveryForm) {
+  std::string src =
+      "import a.b as c\n"
+      "import d, e.f\n"
+      "from g.h import i\n"
+      "from . import j\n"
+      "from ..pkg.mod import (k,\n    l as ll,  # trailing comment\n    m)\n"
+      "from .sib import *\n"
+      "from n import o, \\\n    p\n"
+      "x = 1; import q\n"
+      "# import commented\n"
+      "s = \"import in_string\"\n"
+      "'''\nimport in_docstring\n'''\n"
+      "def f():\n    import lazy\n"
+      "from.dotless import r\n"
+      "important = 1\n"
+      "from_x = 2\n";
+  std::vector<PythonImport> want = {
+      {0, "a.b", {}},    {0, "d", {}},          {0, "e.f", {}},
+      {0, "g.h", {"i"}}, {1, "", {"j"}},        {2, "pkg.mod", {"k", "l", "m"}},
+      {1, "sib", {}},    {0, "n", {"o", "p"}},  {0, "q", {}},
+      {0, "lazy", {}},   {1, "dotless", {"r"}},
+  };
+  EXPECT_EQ(ParsePythonImports(src), want);
+}
+
+TEST(ParsePythonImports, SurvivesBrokenInput) {
+  // An unclosed bracket must not swallow the imports that follow it.
+  EXPECT_EQ(ParsePythonImports("call(\nimport after\n"),
+            (std::vector<PythonImport>{{0, "after", {}}}));
+  EXPECT_TRUE(ParsePythonImports("from import\nimport\nfrom . import\n'''unterminated").empty());
+  std::string garbage;
+  for (int i = 0; i < 4096; ++i) garbage += static_cast<char>((i * 131) % 256);
+  garbage += "\nimport ok\n";
+  auto imports = ParsePythonImports(garbage);
+  ASSERT_FALSE(imports.empty());
+  EXPECT_EQ(imports.back().module, "ok");
+}
+
+TEST(PythonSymbols, DefsAndClassesOutsideStrings) {
+  EXPECT_EQ(PythonSymbols("class Stock(Base):\n  def restock(self):\n    pass\n"
+                          "  async def refresh(self): ...\n"
+                          "'''\ndef not_real():\n'''\nx = 'class Nope'\n"),
+            (std::vector<std::string>{"Stock", "restock", "refresh"}));
+}
+
+TEST(Tokenize, WordsStopwordsPluralsAndCamelCase) {
+  EXPECT_EQ(Tokenize("Low-stock Alerts for the lowStockAlerts, categories; HTTPServer id 42 boxes"),
+            (std::vector<std::string>{"low", "stock", "alert", "low", "stock", "alert", "category",
+                                      "http", "server", "box"}));
+  EXPECT_EQ(Tokenize("status analysis address"),
+            (std::vector<std::string>{"status", "analysis", "address"}));
+}
+
+TEST(PythonModuleName, PackagesAndScripts) {
+  FixtureRepo fx(kShop);
+  EXPECT_EQ(PythonModuleName(fx.map(), "inventory/stock.py"), "inventory.stock");
+  EXPECT_EQ(PythonModuleName(fx.map(), "inventory/pricing/__init__.py"), "inventory.pricing");
+  EXPECT_EQ(PythonModuleName(fx.map(), "tests/test_stock.py"), "test_stock");
+}
+
+TEST(BuildImportGraph, ResolvesRelativeAndMultiLineImports) {
+  FixtureRepo fx(kShop);
+  auto graph = BuildImportGraph(fx.map(), fx.repo(), fx.commit());
+  ASSERT_TRUE(graph.ok()) << graph.status();
+  std::vector<std::pair<std::string, std::string>> edges;
+  for (const auto& e : graph->edges) edges.emplace_back(e.from(), e.to());
+  std::vector<std::pair<std::string, std::string>> want = {
+      {"billing.invoice", "inventory.stock"},
+      {"inventory.pricing.rules", "inventory.models"},
+      {"inventory.stock", "inventory.models"},
+      {"inventory.stock", "inventory.pricing"},
+      {"inventory.stock", "inventory.pricing.rules"},
+      {"test_stock", "inventory.stock"},
+  };
+  EXPECT_EQ(edges, want);
+  EXPECT_EQ(graph->third_party, (std::set<std::string>{"numpy", "requests"}));
+}
+
+TEST(Analyze, DescriptionWordsPickTheModule) {
+  FixtureRepo fx(kShop);
+  v1::Analysis stock =
+      fx.Run(Rec("Low stock alerts", "Warn when an item falls below its reorder threshold."));
+  ASSERT_GE(stock.integration_points_size(), 1);
+  const v1::IntegrationPoint& top = stock.integration_points(0);
+  EXPECT_EQ(top.file(), "inventory/stock.py");
+  EXPECT_EQ(top.module(), "inventory.stock");
+  EXPECT_EQ(top.symbol(), "low_stock");
+  EXPECT_NE(top.reason().find("defines low_stock()"), std::string::npos) << top.reason();
+  EXPECT_GT(top.score(), 0);
+  // Tests are never integration points.
+  for (const auto& ip : stock.integration_points()) EXPECT_NE(ip.file(), "tests/test_stock.py");
+  for (int i = 1; i < stock.integration_points_size(); ++i)
+    EXPECT_GE(stock.integration_points(i - 1).score(), stock.integration_points(i).score());
+
+  v1::Analysis password = fx.Run(
+      Rec("Password reset emails", "Email a reset link when an account password is forgotten."));
+  ASSERT_GE(password.integration_points_size(), 1);
+  EXPECT_EQ(password.integration_points(0).file(), "users/accounts.py");
+  EXPECT_EQ(password.integration_points(0).symbol(), "reset_password");
+
+  v1::Analysis tax = fx.Run(Rec("Invoice tax", "Apply the regional tax rate to invoice totals."));
+  ASSERT_GE(tax.integration_points_size(), 1);
+  EXPECT_EQ(tax.integration_points(0).file(), "billing/invoice.py");
+  EXPECT_EQ(tax.integration_points(0).module(), "billing.invoice");
+}
+
+TEST(Analyze, HintModuleOutranksWords) {
+  FixtureRepo fx(kShop);
+  v1::Recommendation rec =
+      Rec("Low stock alerts", "Warn when an item falls below its reorder threshold.");
+  rec.mutable_hints()->add_modules("billing.invoice");
+  v1::Analysis a = fx.Run(rec);
+  ASSERT_GE(a.integration_points_size(), 2);
+  EXPECT_EQ(a.integration_points(0).file(), "billing/invoice.py");
+  EXPECT_NE(a.integration_points(0).reason().find("matches hint module billing.invoice"),
+            std::string::npos);
+  EXPECT_EQ(a.integration_points(1).file(), "inventory/stock.py");
+
+  v1::Recommendation by_file = Rec("Low stock alerts", "Warn when stock is low.");
+  by_file.mutable_hints()->add_files("users/accounts.py");
+  v1::Analysis b = fx.Run(by_file);
+  ASSERT_GE(b.integration_points_size(), 1);
+  EXPECT_EQ(b.integration_points(0).file(), "users/accounts.py");
+
+  // A hinted package puts its modules first, ahead of a better word match elsewhere.
+  v1::Recommendation by_package = Rec("Low stock alerts", "Warn when stock is low.");
+  by_package.mutable_hints()->add_modules("users");
+  v1::Analysis c = fx.Run(by_package);
+  ASSERT_GE(c.integration_points_size(), 1);
+  EXPECT_EQ(c.integration_points(0).module(), "users.accounts");
+}
+
+TEST(Analyze, SuggestsPathInTopPackageWithRepositoryTestLayout) {
+  FixtureRepo fx(kShop);
+  v1::Recommendation rec =
+      Rec("Low stock alerts", "Warn when an item falls below its reorder threshold.");
+  rec.mutable_hints()->add_dependencies("slack-sdk");
+  v1::Analysis a = fx.Run(rec);
+  EXPECT_EQ(a.language(), "python");
+  EXPECT_EQ(a.suggested_path(), "inventory/low_stock_alerts.py");
+  EXPECT_EQ(a.module_name(), "inventory.low_stock_alerts");
+  EXPECT_EQ(a.test_path(), "tests/test_low_stock_alerts.py");
+  ASSERT_EQ(a.imports_size(), 2);
+  EXPECT_EQ(a.imports(0), "inventory.stock");
+  EXPECT_NE(a.imports(1), "inventory.stock");
+  EXPECT_EQ(std::vector<std::string>(a.dependencies().begin(), a.dependencies().end()),
+            std::vector<std::string>{"slack-sdk"});
+  EXPECT_EQ(a.import_graph_size(), 6);
+}
+
+TEST(Analyze, TestsBesideModuleWithoutTestsFolder) {
+  FixtureRepo fx({{"garden/__init__.py", ""},
+                  {"garden/plants.py", "def water_plants(plants):\n    pass\n"},
+                  {"garden/soil.py", "def moisture():\n    pass\n"}});
+  v1::Analysis a = fx.Run(Rec("Watering schedule", "Water the plants on a schedule."));
+  ASSERT_GE(a.integration_points_size(), 1);
+  EXPECT_EQ(a.integration_points(0).file(), "garden/plants.py");
+  EXPECT_EQ(a.suggested_path(), "garden/watering_schedule.py");
+  EXPECT_EQ(a.module_name(), "garden.watering_schedule");
+  EXPECT_EQ(a.test_path(), "garden/test_watering_schedule.py");
+}
+
+TEST(Analyze, TopLevelModuleWithoutPackages) {
+  FixtureRepo fx({{"app.py", "def handle_order(order):\n    pass\n"},
+                  {"utils.py", "def slugify(s):\n    pass\n"},
+                  {"tests/test_app.py", "import app\n"}});
+  v1::Analysis a = fx.Run(Rec("Order export", "Export every order as CSV."));
+  ASSERT_GE(a.integration_points_size(), 1);
+  EXPECT_EQ(a.integration_points(0).file(), "app.py");
+  EXPECT_EQ(a.integration_points(0).module(), "app");
+  EXPECT_EQ(a.suggested_path(), "order_export.py");
+  EXPECT_EQ(a.module_name(), "order_export");
+  EXPECT_EQ(a.test_path(), "tests/test_order_export.py");
+  ASSERT_EQ(a.import_graph_size(), 1);
+  EXPECT_EQ(a.import_graph(0).from(), "test_app");
+  EXPECT_EQ(a.import_graph(0).to(), "app");
+}
+
+TEST(Analyze, AvoidsExistingFileAndHandlesNoMatch) {
+  FixtureRepo fx({{"shop/__init__.py", ""},
+                  {"shop/cart.py", "def total():\n    pass\n"},
+                  {"shop/big/__init__.py", ""},
+                  {"shop/zebra.py", "x = 1\n"}});
+  v1::Analysis a = fx.Run(Rec("Zebra", "Unrelated words entirely."));
+  EXPECT_EQ(a.integration_points(0).file(), "shop/zebra.py");
+  EXPECT_EQ(a.suggested_path(), "shop/zebra_2.py");
+  EXPECT_EQ(a.module_name(), "shop.zebra_2");
+
+  v1::Analysis none = fx.Run(Rec("Quantum flux", "Nothing here matches."));
+  EXPECT_EQ(none.integration_points_size(), 0);
+  EXPECT_EQ(none.suggested_path(), "shop/quantum_flux.py");
+  EXPECT_EQ(none.imports_size(), 0);
+}
+
+TEST(Analyze, GoRepositoryBestEffort) {
+  FixtureRepo fx({{"go.mod", "module x\n"},
+                  {"main.go", "package main\n\nfunc main() {}\n"},
+                  {"store/store.go",
+                   "package store\n\ntype Store struct{}\n\nfunc (s *Store) LowStock() int {\n"
+                   "  return 0\n}\n"},
+                  {"web/handler.go", "package web\n\nfunc Serve() {}\n"}});
+  v1::Analysis a = fx.Run(Rec("Low stock alerts", "Alert when stock is low."));
+  EXPECT_EQ(a.language(), "go");
+  ASSERT_GE(a.integration_points_size(), 1);
+  EXPECT_EQ(a.integration_points(0).file(), "store/store.go");
+  EXPECT_EQ(a.integration_points(0).symbol(), "LowStock");
+  EXPECT_EQ(a.suggested_path(), "store/low_stock_alerts.go");
+  EXPECT_EQ(a.test_path(), "store/low_stock_alerts_test.go");
+  EXPECT_EQ(a.import_graph_size(), 0);
+}
+
+TEST(Analyze, EmptyRepository) {
+  FixtureRepo fx({});
+  v1::Analysis a = fx.Run(Rec("First feature", ""));
+  EXPECT_EQ(a.language(), "python");
+  EXPECT_EQ(a.suggested_path(), "first_feature.py");
+  EXPECT_EQ(a.test_path(), "test_first_feature.py");
+  EXPECT_EQ(a.integration_points_size(), 0);
+}
+
+}  // namespace
+}  // namespace slipway::analyzer
