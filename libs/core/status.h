@@ -7,8 +7,18 @@
 
 #include <string_view>
 
+#include <fmt/format.h>
+
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+
+// Debian's abseil has its own string_view type; let fmt and spdlog print it.
+template <>
+struct fmt::formatter<absl::string_view> : fmt::formatter<std::string_view> {
+  auto format(absl::string_view s, fmt::format_context& ctx) const {
+    return fmt::formatter<std::string_view>::format(std::string_view(s.data(), s.size()), ctx);
+  }
+};
 
 namespace slipway {
 

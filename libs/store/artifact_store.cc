@@ -6,14 +6,20 @@
 
 namespace slipway::store {
 
+std::string PutArtifact(pqxx::work& tx, const std::string& bytes, const std::string& media_type) {
+  std::string digest = Sha256Digest(bytes);
+  tx.exec_params(
+      "INSERT INTO artifacts (digest, media_type, size, content) VALUES ($1, $2, $3, $4) "
+      "ON CONFLICT (digest) DO NOTHING",
+      digest, media_type, static_cast<int64_t>(bytes.size()), pqxx::binarystring(bytes));
+  return digest;
+}
+
 absl::StatusOr<std::string> ArtifactStore::Put(const std::string& bytes,
                                                const std::string& media_type) {
-  std::string digest = Sha256Digest(bytes);
+  std::string digest;
   absl::Status st = pool_.Transact([&](pqxx::work& tx) {
-    tx.exec_params(
-        "INSERT INTO artifacts (digest, media_type, size, content) VALUES ($1, $2, $3, $4) "
-        "ON CONFLICT (digest) DO NOTHING",
-        digest, media_type, static_cast<int64_t>(bytes.size()), pqxx::binarystring(bytes));
+    digest = PutArtifact(tx, bytes, media_type);
     return absl::OkStatus();
   });
   if (!st.ok()) return st;

@@ -12,6 +12,9 @@
 
 namespace slipway::store {
 
+// Stores `bytes` inside the caller's transaction; returns its digest.
+std::string PutArtifact(pqxx::work& tx, const std::string& bytes, const std::string& media_type);
+
 class ArtifactStore {
  public:
   explicit ArtifactStore(ConnectionPool& pool) : pool_(pool) {}

@@ -1,0 +1,111 @@
+#include "libs/runtime/runtime.h"
+
+#include <fmt/format.h>
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <thread>
+
+namespace slipway::runtime {
+
+void AddCommonOptions(CLI::App& app, CommonConfig& c, const std::string& default_listen) {
+  c.grpc_listen = default_listen;
+  app.add_option("--brokers", c.brokers, "Kafka bootstrap servers")->envname("SLIPWAY_BROKERS");
+  app.add_option("--database-url", c.database_url, "PostgreSQL connection string")
+      ->envname("SLIPWAY_DATABASE_URL");
+  app.add_option("--grpc-listen", c.grpc_listen, "gRPC listen address (host:port)")
+      ->envname("SLIPWAY_GRPC_LISTEN");
+  app.add_option("--replica-id", c.replica_id, "name of this replica")
+      ->envname("SLIPWAY_REPLICA_ID");
+  app.add_option("--log-level", c.log_level, "trace|debug|info|warn|error")
+      ->envname("SLIPWAY_LOG_LEVEL")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+  app.add_option("--log-format", c.log_format, "text|json")
+      ->envname("SLIPWAY_LOG_FORMAT")
+      ->check(CLI::IsMember({"text", "json"}));
+}
+
+absl::Status Finalize(CommonConfig& c, const std::string& service) {
+  if (c.brokers.empty())
+    return absl::InvalidArgumentError("--brokers (SLIPWAY_BROKERS) is required");
+  if (c.database_url.empty())
+    return absl::InvalidArgumentError("--database-url (SLIPWAY_DATABASE_URL) is required");
+  if (c.replica_id.empty()) {
+    char host[256] = {0};
+    ::gethostname(host, sizeof host - 1);
+    c.replica_id = fmt::format("{}-{}:{}", service, host, ::getpid());
+  }
+  return absl::OkStatus();
+}
+
+void SetUpLogging(const CommonConfig& c, const std::string& service) {
+  spdlog::set_level(spdlog::level::from_str(c.log_level));
+  if (c.log_format == "json")
+    spdlog::set_pattern(fmt::format(
+        R"({{"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","service":"{}","replica":"{}","message":"%v"}})",
+        service, c.replica_id), spdlog::pattern_time_type::utc);
+  else
+    spdlog::set_pattern(fmt::format("%H:%M:%S.%e %^%l%$ [{}] %v", service));
+}
+
+Shutdown& Shutdown::Install() {
+  static Shutdown* instance = [] {
+    auto* s = new Shutdown();
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    std::thread([s, set] {
+      int sig = 0;
+      sigwait(&set, &sig);
+      spdlog::info("received signal {}: finishing in-flight work", sig);
+      s->Trigger();
+    }).detach();
+    return s;
+  }();
+  return *instance;
+}
+
+void Shutdown::Trigger() {
+  std::lock_guard lock(mu_);
+  requested_ = true;
+  cv_.notify_all();
+}
+
+void Shutdown::Wait() {
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [&] { return requested_.load(); });
+}
+
+absl::StatusOr<std::unique_ptr<GrpcHost>> GrpcHost::Start(
+    const std::string& listen, const std::vector<grpc::Service*>& services,
+    int max_message_bytes) {
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  auto host = std::unique_ptr<GrpcHost>(new GrpcHost());
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &host->port_);
+  builder.SetMaxReceiveMessageSize(max_message_bytes);
+  for (auto* s : services) builder.RegisterService(s);
+  host->server_ = builder.BuildAndStart();
+  if (!host->server_ || host->port_ == 0)
+    return absl::UnavailableError(fmt::format("gRPC: cannot listen on {}", listen));
+  host->server_->GetHealthCheckService()->SetServingStatus(true);
+  return host;
+}
+
+void GrpcHost::Stop(std::chrono::milliseconds grace) {
+  if (!server_) return;
+  server_->GetHealthCheckService()->SetServingStatus(false);
+  server_->Shutdown(std::chrono::system_clock::now() + grace);
+  server_.reset();
+}
+
+GrpcHost::~GrpcHost() { Stop(); }
+
+}  // namespace slipway::runtime

@@ -1,0 +1,75 @@
+// What every Slipway service process shares: common configuration from flags and
+// environment, logging, graceful shutdown on SIGTERM/SIGINT, and a gRPC server that always
+// carries the standard health service and server reflection.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/status/statusor.h"
+
+namespace CLI {
+class App;
+}
+
+namespace slipway::runtime {
+
+struct CommonConfig {
+  std::string brokers;       // SLIPWAY_BROKERS
+  std::string database_url;  // SLIPWAY_DATABASE_URL
+  std::string grpc_listen;   // SLIPWAY_GRPC_LISTEN; "" = no gRPC server
+  std::string replica_id;    // SLIPWAY_REPLICA_ID; default host:pid
+  std::string log_level = "info";   // SLIPWAY_LOG_LEVEL
+  std::string log_format = "text";  // SLIPWAY_LOG_FORMAT: text | json
+};
+
+// Registers --brokers, --database-url, --grpc-listen, --replica-id, --log-level, --log-format,
+// each also read from its SLIPWAY_* environment variable.
+void AddCommonOptions(CLI::App& app, CommonConfig& config, const std::string& default_listen);
+
+// Checks required values; fills replica_id. INVALID_ARGUMENT names the missing option.
+absl::Status Finalize(CommonConfig& config, const std::string& service);
+
+// Sets spdlog's level and pattern ("json": one JSON object a line with service and replica).
+void SetUpLogging(const CommonConfig& config, const std::string& service);
+
+// Set by SIGTERM/SIGINT. Wait() blocks until then (or until Trigger()).
+class Shutdown {
+ public:
+  // Installs the signal handling thread; call once, before starting other threads.
+  static Shutdown& Install();
+  void Wait();
+  bool requested() const { return requested_.load(); }
+  void Trigger();
+  const std::atomic<bool>& flag() const { return requested_; }
+
+ private:
+  std::atomic<bool> requested_{false};
+  std::mutex mu_;
+  std::condition_variable cv_;
+};
+
+// A gRPC server with health checking and reflection enabled.
+class GrpcHost {
+ public:
+  // `listen` is host:port; port 0 picks a free one (see port()).
+  static absl::StatusOr<std::unique_ptr<GrpcHost>> Start(
+      const std::string& listen, const std::vector<grpc::Service*>& services,
+      int max_message_bytes = 32 << 20);
+  ~GrpcHost();
+  int port() const { return port_; }
+  // Marks the server NOT_SERVING, then stops, letting in-flight calls finish for `grace`.
+  void Stop(std::chrono::milliseconds grace = std::chrono::milliseconds(5000));
+
+ private:
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+};
+
+}  // namespace slipway::runtime

@@ -1,0 +1,96 @@
+#include "libs/runtime/step_host.h"
+
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+
+#include "libs/core/status.h"
+
+namespace slipway::runtime {
+
+using namespace std::chrono_literals;
+
+absl::StatusOr<std::unique_ptr<StepServiceHost>> StepServiceHost::Start(
+    const CommonConfig& common, const std::string& service, const HandlerFactory& factory,
+    int workers) {
+  std::unique_ptr<StepServiceHost> h(new StepServiceHost());
+  if (auto st = store::WaitForServer(common.database_url, 60s); !st.ok()) return st;
+  h->pool_ = std::make_unique<store::ConnectionPool>(common.database_url);
+  if (auto st = store::Migrate(*h->pool_); !st.ok()) return st;
+  bus::BusConfig bus_config{common.brokers, common.replica_id, {}};
+  auto producer = bus::Producer::Create(bus_config);
+  if (!producer.ok()) return producer.status();
+  h->producer_ = std::move(*producer);
+  h->relay_ = std::make_unique<store::OutboxRelay>(*h->pool_, *h->producer_);
+  h->relay_->Start();
+  auto handler = factory(*h->pool_);
+  if (!handler.ok()) return handler.status();
+  h->handler_ = std::move(*handler);
+  for (int i = 0; i < workers; ++i) {
+    StepWorkerOptions opts{service, workers == 1 ? common.replica_id
+                                                 : fmt::format("{}#{}", common.replica_id, i)};
+    h->workers_.push_back(std::make_unique<StepWorker>(bus_config, *h->pool_, *h->producer_,
+                                                       *h->relay_, *h->handler_, opts));
+  }
+  for (auto& w : h->workers_)
+    h->threads_.emplace_back([w = w.get(), h = h.get()] {
+      if (auto st = w->Run(h->stop_); !st.ok()) spdlog::error("worker stopped: {}", st.ToString());
+    });
+  if (!common.grpc_listen.empty()) {
+    auto grpc = GrpcHost::Start(common.grpc_listen, {});
+    if (!grpc.ok()) {
+      h->Stop();
+      return grpc.status();
+    }
+    h->grpc_ = std::move(*grpc);
+  }
+  return h;
+}
+
+uint64_t StepServiceHost::handled() const {
+  uint64_t n = 0;
+  for (const auto& w : workers_) n += w->handled();
+  return n;
+}
+
+void StepServiceHost::Stop() {
+  if (stop_.exchange(true)) return;
+  if (grpc_) grpc_->Stop(2s);
+  for (auto& t : threads_)
+    if (t.joinable()) t.join();
+  if (relay_) relay_->Stop();
+}
+
+StepServiceHost::~StepServiceHost() { Stop(); }
+
+int StepServiceMain(int argc, char** argv, const std::string& service,
+                    const std::function<void(CLI::App&)>& add_options,
+                    const HandlerFactory& factory) {
+  CLI::App app{fmt::format("Slipway {} service", service)};
+  CommonConfig common;
+  int workers = 1;
+  AddCommonOptions(app, common, "0.0.0.0:0");
+  app.add_option("--workers", workers, "consumer threads in this process (1)")
+      ->envname("SLIPWAY_WORKERS")
+      ->check(CLI::Range(1, 64));
+  if (add_options) add_options(app);
+  CLI11_PARSE(app, argc, argv);
+  auto& shutdown = Shutdown::Install();
+  if (auto st = Finalize(common, service); !st.ok()) {
+    spdlog::error("{}", st.message());
+    return 2;
+  }
+  SetUpLogging(common, service);
+  auto host = StepServiceHost::Start(common, service, factory, workers);
+  if (!host.ok()) {
+    spdlog::error("start: {}", host.status().ToString());
+    return 3;
+  }
+  spdlog::info("{} ready (gRPC health on port {})", service, (*host)->grpc_port());
+  shutdown.Wait();
+  (*host)->Stop();
+  spdlog::info("{} stopped after {} commands", service, (*host)->handled());
+  return 0;
+}
+
+}  // namespace slipway::runtime

@@ -1,0 +1,19 @@
+// The mapper's step handler: maps the repository at the deployment's base commit and stores
+// the RepositoryMap as an artifact ("repository_map").
+#pragma once
+
+#include "libs/runtime/step_worker.h"
+#include "libs/store/artifact_store.h"
+
+namespace slipway::mapper {
+
+class MapperStep final : public runtime::StepHandler {
+ public:
+  explicit MapperStep(store::ConnectionPool& pool) : artifacts_(pool) {}
+  absl::StatusOr<v1::StepResult> Handle(const v1::StepCommand& command) override;
+
+ private:
+  store::ArtifactStore artifacts_;
+};
+
+}  // namespace slipway::mapper

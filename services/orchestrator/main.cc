@@ -1,0 +1,33 @@
+// slipway-orchestrator: the saga, the Deployments gRPC API and the outbox relay.
+#include <spdlog/spdlog.h>
+
+#include "libs/core/status.h"
+
+#include <CLI/CLI.hpp>
+
+#include "services/orchestrator/orchestrator_host.h"
+
+int main(int argc, char** argv) {
+  using namespace slipway;
+  CLI::App app{"Slipway orchestrator: runs each deployment's saga"};
+  runtime::CommonConfig common;
+  orchestrator::HostOptions options;
+  runtime::AddCommonOptions(app, common, "0.0.0.0:50051");
+  orchestrator::AddOptions(app, options);
+  CLI11_PARSE(app, argc, argv);
+  auto& shutdown = runtime::Shutdown::Install();
+  if (auto st = runtime::Finalize(common, "orchestrator"); !st.ok()) {
+    spdlog::error("{}", st.message());
+    return 2;
+  }
+  runtime::SetUpLogging(common, "orchestrator");
+  auto host = orchestrator::OrchestratorHost::Start(common, options);
+  if (!host.ok()) {
+    spdlog::error("start: {}", host.status().ToString());
+    return 3;
+  }
+  spdlog::info("orchestrator serving gRPC on port {}", (*host)->grpc_port());
+  shutdown.Wait();
+  (*host)->Stop();
+  return 0;
+}

@@ -1,0 +1,575 @@
+#include "services/orchestrator/orchestrator.h"
+
+#include <fmt/format.h>
+#include <google/protobuf/util/time_util.h>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <thread>
+
+#include "libs/core/ids.h"
+#include "libs/core/status.h"
+#include "libs/recommendation/recommendation.h"
+#include "libs/runtime/step_worker.h"
+#include "libs/store/artifact_store.h"
+
+namespace slipway::orchestrator {
+namespace {
+
+using namespace std::chrono_literals;
+using google::protobuf::util::TimeUtil;
+
+constexpr char kConsumer[] = "orchestrator";
+constexpr char kSource[] = "slipway-orchestrator";
+
+// The columns every query of a deployment reads, in this order.
+constexpr char kColumns[] =
+    "id::text, repository, mode, status, current_step, attempt, recommendation, base_commit, "
+    "branch, commit_id, artifacts::text, tests, error, failed_step, rejected_field, trace_id, "
+    "extract(epoch from created_at), extract(epoch from updated_at), version, seq";
+
+struct Row {
+  std::string id;
+  std::string repository;
+  v1::Mode mode = v1::MODE_UNSPECIFIED;
+  v1::DeploymentStatus status = v1::DEPLOYMENT_STATUS_UNSPECIFIED;
+  v1::Step step = v1::STEP_UNSPECIFIED;
+  uint32_t attempt = 0;
+  std::string recommendation;  // serialized
+  std::string base_commit;
+  std::string branch;
+  std::string commit;
+  nlohmann::json artifacts;
+  std::string tests;  // serialized TestReport
+  std::string error;
+  v1::Step failed_step = v1::STEP_UNSPECIFIED;
+  std::string rejected_field;
+  std::string trace_id;
+  double created_at = 0, updated_at = 0;
+  int64_t version = 0;
+  int64_t seq = 0;
+};
+
+Row ReadRow(const pqxx::row& r) {
+  Row row;
+  row.id = r[0].as<std::string>();
+  row.repository = r[1].as<std::string>();
+  row.mode = static_cast<v1::Mode>(r[2].as<int>());
+  row.status = static_cast<v1::DeploymentStatus>(r[3].as<int>());
+  row.step = static_cast<v1::Step>(r[4].as<int>());
+  row.attempt = r[5].as<uint32_t>();
+  row.recommendation = pqxx::binarystring(r[6]).str();
+  row.base_commit = r[7].as<std::string>();
+  row.branch = r[8].as<std::string>();
+  row.commit = r[9].as<std::string>();
+  row.artifacts = nlohmann::json::parse(r[10].as<std::string>());
+  if (!r[11].is_null()) row.tests = pqxx::binarystring(r[11]).str();
+  row.error = r[12].as<std::string>();
+  row.failed_step = static_cast<v1::Step>(r[13].as<int>());
+  row.rejected_field = r[14].as<std::string>();
+  row.trace_id = r[15].as<std::string>();
+  row.created_at = r[16].as<double>();
+  row.updated_at = r[17].as<double>();
+  row.version = r[18].as<int64_t>();
+  row.seq = r[19].as<int64_t>();
+  return row;
+}
+
+std::optional<Row> Load(pqxx::work& tx, const std::string& id, bool for_update) {
+  auto r = tx.exec_params(fmt::format("SELECT {} FROM deployments WHERE id = $1::uuid{}",
+                                      kColumns, for_update ? " FOR UPDATE" : ""),
+                          id);
+  if (r.empty()) return std::nullopt;
+  return ReadRow(r[0]);
+}
+
+google::protobuf::Timestamp FromEpoch(double seconds) {
+  return TimeUtil::NanosecondsToTimestamp(static_cast<int64_t>(seconds * 1e9));
+}
+
+v1::Deployment ToProto(pqxx::work& tx, const Row& row) {
+  v1::Deployment d;
+  d.set_id(row.id);
+  d.mutable_recommendation()->ParseFromString(row.recommendation);
+  d.set_repository(row.repository);
+  d.set_mode(row.mode);
+  d.set_status(row.status);
+  d.set_current_step(row.step);
+  d.set_error(row.error);
+  d.set_failed_step(row.failed_step);
+  d.set_base_commit(row.base_commit);
+  d.set_branch(row.branch);
+  d.set_commit(row.commit);
+  if (!row.tests.empty()) d.mutable_tests()->ParseFromString(row.tests);
+  for (auto it = row.artifacts.begin(); it != row.artifacts.end(); ++it)
+    (*d.mutable_artifacts())[it.key()] = it.value().get<std::string>();
+  *d.mutable_created_at() = FromEpoch(row.created_at);
+  *d.mutable_updated_at() = FromEpoch(row.updated_at);
+  d.set_trace_id(row.trace_id);
+  d.set_rejected_field(row.rejected_field);
+  auto steps = tx.exec_params(
+      "SELECT step, status, attempt, extract(epoch from started_at), "
+      "extract(epoch from finished_at), duration_ms, handler_ms, summary, error, worker "
+      "FROM deployment_steps WHERE deployment_id = $1::uuid ORDER BY started_at, step, attempt",
+      row.id);
+  for (const auto& s : steps) {
+    auto* rec = d.add_steps();
+    rec->set_step(static_cast<v1::Step>(s[0].as<int>()));
+    rec->set_status(s[1].as<std::string>());
+    rec->set_attempt(s[2].as<uint32_t>());
+    *rec->mutable_started_at() = FromEpoch(s[3].as<double>());
+    if (!s[4].is_null()) *rec->mutable_finished_at() = FromEpoch(s[4].as<double>());
+    if (!s[5].is_null()) rec->set_duration_ms(s[5].as<double>());
+    if (!s[6].is_null()) rec->set_handler_ms(s[6].as<double>());
+    rec->set_summary(s[7].as<std::string>());
+    rec->set_error(s[8].as<std::string>());
+    rec->set_worker(s[9].as<std::string>());
+  }
+  return d;
+}
+
+void Touch(pqxx::work& tx, const std::string& id) {
+  tx.exec_params(
+      "UPDATE deployments SET version = version + 1, updated_at = now() WHERE id = $1::uuid", id);
+}
+
+// Publishes a small DeploymentUpdate on slipway.events.v1 for dashboards and other watchers.
+void AnnounceUpdate(pqxx::work& tx, const Row& row, v1::DeploymentStatus status, v1::Step step,
+                    const std::string& kind, const std::string& error) {
+  v1::DeploymentUpdate update;
+  update.set_kind(kind);
+  auto* d = update.mutable_deployment();
+  d->set_id(row.id);
+  d->set_repository(row.repository);
+  d->set_mode(row.mode);
+  d->set_status(status);
+  d->set_current_step(step);
+  d->set_error(error);
+  d->set_trace_id(row.trace_id);
+  bus::Message m;
+  m.topic = bus::kEventsTopic;
+  m.key = row.id;
+  m.payload = update.SerializeAsString();
+  m.headers = bus::CloudEventHeaders(NewUuid(), bus::kTypeDeploymentUpdated, kSource,
+                                     bus::MakeTraceparent(row.trace_id, NewSpanId()));
+  store::EnqueueOutbox(tx, m);
+}
+
+}  // namespace
+
+Orchestrator::Orchestrator(store::ConnectionPool& pool, store::OutboxRelay& relay,
+                           SagaConfig config)
+    : pool_(pool), relay_(relay), config_(std::move(config)) {}
+
+namespace {
+
+// Queues the command for `step` (attempt `attempt`) after `delay`, and records the attempt.
+void Dispatch(pqxx::work& tx, const Row& row, const SagaConfig& config, v1::Step step,
+              uint32_t attempt, std::chrono::milliseconds delay) {
+  v1::StepCommand cmd;
+  cmd.set_command_id(fmt::format("{}/{}/{}", row.id, StepName(step), attempt));
+  cmd.set_deployment_id(row.id);
+  cmd.set_step(step);
+  cmd.set_attempt(attempt);
+  cmd.mutable_recommendation()->ParseFromString(row.recommendation);
+  // Proposed files can be large: they travel by digest (artifact "recommendation").
+  for (auto& f : *cmd.mutable_recommendation()->mutable_proposed_files()) f.clear_content();
+  cmd.set_repository(row.repository);
+  cmd.set_base_commit(row.base_commit);
+  cmd.set_mode(row.mode);
+  for (auto it = row.artifacts.begin(); it != row.artifacts.end(); ++it)
+    (*cmd.mutable_artifacts())[it.key()] = it.value().get<std::string>();
+  auto timeout = TimeoutFor(config, step);
+  *cmd.mutable_deadline() = TimeUtil::MillisecondsToTimestamp(
+      std::chrono::duration_cast<std::chrono::milliseconds>(
+          (std::chrono::system_clock::now() + delay + timeout).time_since_epoch())
+          .count());
+  bus::Message m;
+  m.topic = bus::CommandTopic(ServiceFor(step));
+  m.key = row.id;
+  m.payload = cmd.SerializeAsString();
+  m.headers = bus::CloudEventHeaders(cmd.command_id(), bus::kTypeStepCommand, kSource,
+                                     bus::MakeTraceparent(row.trace_id, NewSpanId()));
+  store::EnqueueOutbox(tx, m, delay);
+  double delay_s = static_cast<double>(delay.count()) / 1000.0;
+  double timeout_s = static_cast<double>(timeout.count()) / 1000.0;
+  tx.exec_params(
+      "INSERT INTO deployment_steps (deployment_id, step, attempt, status, started_at) "
+      "VALUES ($1::uuid, $2, $3, 'running', now() + make_interval(secs => $4)) "
+      "ON CONFLICT DO NOTHING",
+      row.id, static_cast<int>(step), attempt, delay_s);
+  tx.exec_params(
+      "UPDATE deployments SET status = $2, current_step = $3, attempt = $4, "
+      "step_started_at = now() + make_interval(secs => $5), "
+      "step_deadline = now() + make_interval(secs => $6) WHERE id = $1::uuid",
+      row.id, static_cast<int>(v1::DEPLOYMENT_STATUS_RUNNING), static_cast<int>(step), attempt,
+      delay_s, delay_s + timeout_s);
+  Touch(tx, row.id);
+  AnnounceUpdate(tx, row, v1::DEPLOYMENT_STATUS_RUNNING, step,
+                 attempt > 1 ? "step-retried" : "step-started", "");
+}
+
+// Starts the oldest queued deployment of `repository`, if any and if none is running.
+void ReleaseQueue(pqxx::work& tx, const std::string& repository, const SagaConfig& config) {
+  auto running = tx.exec_params(
+      "SELECT 1 FROM deployments WHERE repository = $1 AND status = $2 LIMIT 1", repository,
+      static_cast<int>(v1::DEPLOYMENT_STATUS_RUNNING));
+  if (!running.empty()) return;
+  auto next = tx.exec_params(
+      fmt::format("SELECT {} FROM deployments WHERE repository = $1 AND status = $2 "
+                  "ORDER BY seq LIMIT 1 FOR UPDATE",
+                  kColumns),
+      repository, static_cast<int>(v1::DEPLOYMENT_STATUS_QUEUED));
+  if (next.empty()) return;
+  Row row = ReadRow(next[0]);
+  Dispatch(tx, row, config, v1::STEP_SAFETY_PRE, 1, 0ms);
+}
+
+void LockRepository(pqxx::work& tx, const std::string& repository) {
+  tx.exec_params("SELECT pg_advisory_xact_lock(hashtext($1))", repository);
+}
+
+void Finish(pqxx::work& tx, const Row& row, v1::DeploymentStatus status, v1::Step failed_step,
+            const std::string& error, const SagaConfig& config) {
+  tx.exec_params(
+      "UPDATE deployments SET status = $2, failed_step = $3, error = $4, finished_at = now(), "
+      "step_deadline = NULL WHERE id = $1::uuid",
+      row.id, static_cast<int>(status), static_cast<int>(failed_step), error);
+  Touch(tx, row.id);
+  AnnounceUpdate(tx, row, status, row.step, "finished", error);
+  LockRepository(tx, row.repository);
+  ReleaseQueue(tx, row.repository, config);
+}
+
+std::string Truncated(const std::string& s, size_t max) {
+  if (s.size() <= max) return s;
+  size_t cut = max;
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+  return s.substr(0, cut) + fmt::format("… ({} bytes in all)", s.size());
+}
+
+}  // namespace
+
+absl::StatusOr<v1::Deployment> Orchestrator::Submit(const v1::SubmitRequest& request) {
+  recommendation::Limits limits;
+  v1::Recommendation rec;
+  absl::Status invalid = absl::OkStatus();
+  if (!request.recommendation_json().empty()) {
+    auto parsed = recommendation::ParseJson(request.recommendation_json(), limits);
+    if (parsed.ok())
+      rec = std::move(*parsed);
+    else
+      invalid = parsed.status();
+  } else {
+    rec = request.recommendation();
+  }
+  if (invalid.ok()) invalid = recommendation::Validate(rec, limits);
+  std::string repository = request.repository().empty() ? rec.target().url() : request.repository();
+  v1::Mode mode = request.mode() != v1::MODE_UNSPECIFIED ? request.mode() : rec.mode();
+  if (mode == v1::MODE_UNSPECIFIED) mode = v1::MODE_LOCAL_COMMIT;
+  if (invalid.ok() && repository.empty())
+    invalid = recommendation::InvalidFieldError(
+        "target.url", "target.url: required (the repository to change; or pass --repo)");
+  if (invalid.ok() && !v1::Mode_IsValid(mode))
+    invalid = recommendation::InvalidFieldError("mode", fmt::format("mode: unknown value {}",
+                                                                    static_cast<int>(mode)));
+  if (invalid.ok() && mode == v1::MODE_FULL_PR)
+    invalid = recommendation::InvalidFieldError(
+        "mode",
+        "mode: full-pr needs a forge connection, which this version does not have yet; use "
+        "local-commit or dry-run");
+  if (!v1::Mode_IsValid(mode)) mode = v1::MODE_UNSPECIFIED;
+
+  if (!invalid.ok()) {
+    // Keep what a person needs to see the rejection, not a 10 MiB payload.
+    rec.set_title(Truncated(rec.title(), 1024));
+    rec.set_description(Truncated(rec.description(), 4096));
+    rec.clear_proposed_files();
+  }
+
+  std::string id = NewUuid();
+  std::string trace_id = NewTraceId();
+  absl::Status st = pool_.Transact([&](pqxx::work& tx) -> absl::Status {
+    if (!request.request_id().empty()) {
+      auto existing = tx.exec_params("SELECT id::text FROM deployments WHERE request_id = $1",
+                                     request.request_id());
+      if (!existing.empty()) {
+        id = existing[0][0].as<std::string>();
+        return absl::OkStatus();
+      }
+    }
+    std::string rec_bytes = rec.SerializeAsString();
+    std::optional<std::string> request_id;
+    if (!request.request_id().empty()) request_id = request.request_id();
+    if (!invalid.ok()) {
+      tx.exec_params(
+          "INSERT INTO deployments (id, request_id, repository, mode, status, recommendation, "
+          "error, rejected_field, trace_id, finished_at) "
+          "VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9, now())",
+          id, request_id, repository, static_cast<int>(mode),
+          static_cast<int>(v1::DEPLOYMENT_STATUS_REJECTED), pqxx::binarystring(rec_bytes),
+          std::string(invalid.message()), recommendation::FieldOf(invalid), trace_id);
+      return absl::OkStatus();
+    }
+    nlohmann::json artifacts = {
+        {"recommendation",
+         store::PutArtifact(tx, rec_bytes, "application/protobuf; type=slipway.v1.Recommendation")}};
+    LockRepository(tx, repository);
+    tx.exec_params(
+        "INSERT INTO deployments (id, request_id, repository, mode, status, recommendation, "
+        "artifacts, trace_id) VALUES ($1::uuid, $2, $3, $4, $5, $6, $7::jsonb, $8)",
+        id, request_id, repository, static_cast<int>(mode),
+        static_cast<int>(v1::DEPLOYMENT_STATUS_QUEUED), pqxx::binarystring(rec_bytes),
+        artifacts.dump(), trace_id);
+    ReleaseQueue(tx, repository, config_);
+    return absl::OkStatus();
+  });
+  if (!st.ok()) return st;
+  relay_.Wake();
+  if (!invalid.ok())
+    spdlog::info("deployment {} rejected: {}", id, std::string(invalid.message()));
+  else
+    spdlog::info("deployment {} submitted for {}", id, repository);
+  return Get(id);
+}
+
+absl::Status Orchestrator::OnRecommendation(const bus::Message& message) {
+  v1::SubmitRequest request;
+  std::string content_type = message.Header("content-type").value_or("application/json");
+  if (content_type.find("json") != std::string::npos) {
+    request.set_recommendation_json(message.payload);
+  } else if (!request.mutable_recommendation()->ParseFromString(message.payload)) {
+    request.set_recommendation_json(message.payload);  // let the JSON parser name the problem
+  }
+  request.set_request_id("kafka:" + message.Header("ce_id").value_or(
+                                        fmt::format("{}/{}/{}", message.topic, message.partition,
+                                                    message.offset)));
+  auto d = Submit(request);
+  if (!d.ok()) return d.status();
+  if (d->status() == v1::DEPLOYMENT_STATUS_REJECTED)
+    return absl::InvalidArgumentError(
+        fmt::format("recommendation rejected (deployment {}): {}", d->id(), std::string(d->error())));
+  return absl::OkStatus();
+}
+
+absl::Status Orchestrator::OnEvent(const bus::Message& message) {
+  if (message.Header("ce_type").value_or("") != bus::kTypeStepResult) return absl::OkStatus();
+  v1::StepResult result;
+  if (!result.ParseFromString(message.payload) || result.deployment_id().empty())
+    return absl::InvalidArgumentError("payload is not a slipway.v1.StepResult");
+  std::string event_id = message.Header("ce_id").value_or("result:" + result.command_id());
+  absl::Status st = pool_.Transact([&](pqxx::work& tx) -> absl::Status {
+    if (!store::RecordInbox(tx, kConsumer, event_id)) return absl::OkStatus();
+    auto loaded = Load(tx, result.deployment_id(), true);
+    if (!loaded) {
+      spdlog::warn("result for unknown deployment {}", result.deployment_id());
+      return absl::OkStatus();
+    }
+    Row row = std::move(*loaded);
+    tx.exec_params(
+        "UPDATE deployment_steps SET status = $4, finished_at = now(), "
+        "duration_ms = extract(epoch from now() - started_at) * 1000, handler_ms = $5, "
+        "summary = $6, error = $7, worker = $8 "
+        "WHERE deployment_id = $1::uuid AND step = $2 AND attempt = $3 AND status = 'running'",
+        row.id, static_cast<int>(result.step()), result.attempt(),
+        std::string(result.ok() ? "succeeded" : "failed"),
+        static_cast<double>(result.handler_micros()) / 1000.0, result.summary(), result.error(),
+        result.worker());
+    if (row.status != v1::DEPLOYMENT_STATUS_RUNNING || row.step != result.step() ||
+        row.attempt != result.attempt()) {
+      spdlog::info("deployment {}: late result for {} attempt {} ignored", row.id,
+                   StepName(result.step()), result.attempt());
+      return absl::OkStatus();
+    }
+    // Keep what the step produced, also when it failed (a failing test is named here).
+    for (const auto& [name, digest] : result.artifacts()) row.artifacts[name] = digest;
+    if (!result.base_commit().empty()) row.base_commit = result.base_commit();
+    tx.exec_params(
+        "UPDATE deployments SET artifacts = $2::jsonb, base_commit = $3, "
+        "branch = COALESCE(NULLIF($4, ''), branch), "
+        "commit_id = COALESCE(NULLIF($5, ''), commit_id) WHERE id = $1::uuid",
+        row.id, row.artifacts.dump(), row.base_commit, result.git().branch(),
+        result.git().commit());
+    if (result.has_tests())
+      tx.exec_params("UPDATE deployments SET tests = $2 WHERE id = $1::uuid", row.id,
+                     pqxx::binarystring(result.tests().SerializeAsString()));
+    if (result.ok()) {
+      v1::Step next = NextStep(row.mode, row.step);
+      if (next == v1::STEP_UNSPECIFIED)
+        Finish(tx, row, v1::DEPLOYMENT_STATUS_SUCCEEDED, v1::STEP_UNSPECIFIED, "", config_);
+      else
+        Dispatch(tx, row, config_, next, 1, 0ms);
+    } else if (result.retryable() && row.attempt < config_.max_attempts) {
+      tx.exec_params(
+          "UPDATE deployment_steps SET status = 'retrying' WHERE deployment_id = $1::uuid AND "
+          "step = $2 AND attempt = $3",
+          row.id, static_cast<int>(row.step), row.attempt);
+      Dispatch(tx, row, config_, row.step, row.attempt + 1,
+               RetryDelay(config_, row.attempt + 1));
+    } else {
+      Finish(tx, row, v1::DEPLOYMENT_STATUS_FAILED, row.step,
+             fmt::format("{}: {}", StepName(row.step), result.error()), config_);
+    }
+    return absl::OkStatus();
+  });
+  if (st.ok()) relay_.Wake();
+  return st;
+}
+
+absl::StatusOr<int> Orchestrator::ExpireDeadlines() {
+  int handled = 0;
+  absl::Status st = pool_.Transact([&](pqxx::work& tx) -> absl::Status {
+    auto rows = tx.exec_params(
+        fmt::format("SELECT {} FROM deployments WHERE status = $1 AND step_deadline < now() "
+                    "ORDER BY step_deadline LIMIT 20 FOR UPDATE SKIP LOCKED",
+                    kColumns),
+        static_cast<int>(v1::DEPLOYMENT_STATUS_RUNNING));
+    for (const auto& r : rows) {
+      Row row = ReadRow(r);
+      auto timeout = TimeoutFor(config_, row.step);
+      std::string why = fmt::format("no result within {} s", timeout.count() / 1000.0);
+      tx.exec_params(
+          "UPDATE deployment_steps SET status = 'timed-out', finished_at = now(), error = $4, "
+          "duration_ms = extract(epoch from now() - started_at) * 1000 "
+          "WHERE deployment_id = $1::uuid AND step = $2 AND attempt = $3",
+          row.id, static_cast<int>(row.step), row.attempt, why);
+      if (row.attempt < config_.max_attempts) {
+        spdlog::warn("deployment {}: {} attempt {}: {}; retrying", row.id, StepName(row.step),
+                     row.attempt, why);
+        Dispatch(tx, row, config_, row.step, row.attempt + 1,
+                 RetryDelay(config_, row.attempt + 1));
+      } else {
+        Finish(tx, row, v1::DEPLOYMENT_STATUS_FAILED, row.step,
+               fmt::format("{}: {} (after {} attempts)", StepName(row.step), why, row.attempt),
+               config_);
+      }
+      ++handled;
+    }
+    return absl::OkStatus();
+  });
+  if (!st.ok()) return st;
+  if (handled) relay_.Wake();
+  return handled;
+}
+
+absl::StatusOr<v1::Deployment> Orchestrator::Cancel(const std::string& id,
+                                                    const std::string& reason) {
+  absl::Status st = pool_.Transact([&](pqxx::work& tx) -> absl::Status {
+    auto loaded = Load(tx, id, true);
+    if (!loaded) return absl::NotFoundError(fmt::format("deployment {} not found", id));
+    if (IsTerminal(loaded->status))
+      return absl::FailedPreconditionError(
+          fmt::format("deployment {} already {}", id, StatusName(loaded->status)));
+    tx.exec_params(
+        "UPDATE deployment_steps SET status = 'cancelled', finished_at = now() "
+        "WHERE deployment_id = $1::uuid AND status = 'running'",
+        id);
+    Finish(tx, *loaded, v1::DEPLOYMENT_STATUS_CANCELLED, v1::STEP_UNSPECIFIED,
+           reason.empty() ? "cancelled" : "cancelled: " + reason, config_);
+    return absl::OkStatus();
+  });
+  if (!st.ok()) return st;
+  relay_.Wake();
+  return Get(id);
+}
+
+absl::StatusOr<v1::Deployment> Orchestrator::Get(const std::string& id) {
+  v1::Deployment out;
+  absl::Status st = pool_.Transact([&](pqxx::work& tx) -> absl::Status {
+    auto valid = tx.exec_params("SELECT $1::text ~ '^[0-9a-fA-F-]{36}$'", id);
+    if (!valid[0][0].as<bool>())
+      return absl::InvalidArgumentError(fmt::format("'{}' is not a deployment id", id));
+    auto row = Load(tx, id, false);
+    if (!row) return absl::NotFoundError(fmt::format("deployment {} not found", id));
+    out = ToProto(tx, *row);
+    return absl::OkStatus();
+  });
+  if (!st.ok()) return st;
+  return out;
+}
+
+absl::StatusOr<int64_t> Orchestrator::Version(const std::string& id) {
+  int64_t version = -1;
+  absl::Status st = pool_.Transact([&](pqxx::work& tx) -> absl::Status {
+    auto r = tx.exec_params("SELECT version FROM deployments WHERE id = $1::uuid", id);
+    if (r.empty()) return absl::NotFoundError(fmt::format("deployment {} not found", id));
+    version = r[0][0].as<int64_t>();
+    return absl::OkStatus();
+  });
+  if (!st.ok()) return st;
+  return version;
+}
+
+absl::StatusOr<v1::ListResponse> Orchestrator::List(const v1::ListRequest& request) {
+  uint32_t size = request.page_size() == 0 ? 50 : std::min<uint32_t>(request.page_size(), 500);
+  int64_t before = std::numeric_limits<int64_t>::max();
+  if (!request.page_token().empty()) {
+    try {
+      before = std::stoll(request.page_token());
+    } catch (...) {
+      return absl::InvalidArgumentError(
+          fmt::format("page_token '{}' is not one this server issued", request.page_token()));
+    }
+  }
+  v1::ListResponse out;
+  absl::Status st = pool_.Transact([&](pqxx::work& tx) -> absl::Status {
+    auto rows = tx.exec_params(
+        fmt::format("SELECT {} FROM deployments WHERE seq < $1 AND ($2 = 0 OR status = $2) "
+                    "AND ($3 = '' OR repository = $3) ORDER BY seq DESC LIMIT $4",
+                    kColumns),
+        before, static_cast<int>(request.status()), request.repository(),
+        static_cast<int>(size) + 1);
+    for (size_t i = 0; i < rows.size() && i < size; ++i) {
+      Row row = ReadRow(rows[i]);
+      *out.add_deployments() = ToProto(tx, row);
+      if (i + 1 == size && rows.size() > size) out.set_next_page_token(std::to_string(row.seq));
+    }
+    return absl::OkStatus();
+  });
+  if (!st.ok()) return st;
+  return out;
+}
+
+absl::Status Orchestrator::RunConsumer(const bus::BusConfig& config, bus::Producer& producer,
+                                       const std::atomic<bool>& stop) {
+  auto consumer = bus::Consumer::Create(config, "slipway-orchestrator",
+                                        {bus::kEventsTopic, bus::kRecommendationsTopic});
+  if (!consumer.ok()) return consumer.status();
+  while (!stop.load()) {
+    auto polled = (*consumer)->Poll(200ms);
+    if (!polled.ok()) {
+      spdlog::warn("poll: {}", polled.status().ToString());
+      continue;
+    }
+    if (!polled->has_value()) continue;
+    const bus::Message& m = **polled;
+    for (auto backoff = 100ms;; backoff = std::min(backoff * 2, std::chrono::milliseconds(5000))) {
+      absl::Status st = m.topic == bus::kRecommendationsTopic ? OnRecommendation(m) : OnEvent(m);
+      if (st.ok() || !IsRetryable(st)) {
+        if (!st.ok()) {
+          // Rejected or unreadable: the dead-letter topic keeps it, with the reason.
+          while (!runtime::SendToDeadLetter(producer, m, std::string(st.message())).ok() &&
+                 !stop.load())
+            std::this_thread::sleep_for(backoff);
+        }
+        if (auto c = (*consumer)->Commit(m); !c.ok()) spdlog::warn("commit: {}", c.ToString());
+        break;
+      }
+      spdlog::warn("{}[{}]@{}: {}; retrying", m.topic, m.partition, m.offset, st.ToString());
+      if (stop.load()) break;
+      std::this_thread::sleep_for(backoff);
+    }
+  }
+  (*consumer)->Close();
+  return absl::OkStatus();
+}
+
+void Orchestrator::RunTicker(const std::atomic<bool>& stop, std::chrono::milliseconds period) {
+  while (!stop.load()) {
+    auto n = ExpireDeadlines();
+    if (!n.ok()) spdlog::warn("deadline check: {}", n.status().ToString());
+    std::this_thread::sleep_for(period);
+  }
+}
+
+}  // namespace slipway::orchestrator

@@ -1,0 +1,75 @@
+#include "services/orchestrator/orchestrator_host.h"
+
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+
+namespace slipway::orchestrator {
+
+using namespace std::chrono_literals;
+
+void AddOptions(CLI::App& app, HostOptions& o) {
+  app.add_option("--step-timeout", o.step_timeout_s, "seconds a step may take (default 300)")
+      ->envname("SLIPWAY_STEP_TIMEOUT")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--test-timeout", o.test_timeout_s, "seconds the test step may take (900)")
+      ->envname("SLIPWAY_TEST_STEP_TIMEOUT")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--max-attempts", o.max_attempts, "attempts per step, the first included (3)")
+      ->envname("SLIPWAY_MAX_ATTEMPTS")
+      ->check(CLI::Range(1, 100));
+  app.add_option("--retry-backoff", o.retry_backoff_s, "seconds before the 2nd attempt (1)")
+      ->envname("SLIPWAY_RETRY_BACKOFF")
+      ->check(CLI::NonNegativeNumber);
+}
+
+absl::StatusOr<std::unique_ptr<OrchestratorHost>> OrchestratorHost::Start(
+    const runtime::CommonConfig& common, const HostOptions& options) {
+  std::unique_ptr<OrchestratorHost> h(new OrchestratorHost());
+  auto ms = [](double s) { return std::chrono::milliseconds(static_cast<int64_t>(s * 1000)); };
+  SagaConfig saga;
+  saga.step_timeout = ms(options.step_timeout_s);
+  saga.step_timeouts[v1::STEP_TEST] = ms(options.test_timeout_s);
+  saga.max_attempts = options.max_attempts;
+  saga.retry_backoff = ms(options.retry_backoff_s);
+
+  if (auto st = store::WaitForServer(common.database_url, 60s); !st.ok()) return st;
+  h->pool_ = std::make_unique<store::ConnectionPool>(common.database_url);
+  if (auto st = store::Migrate(*h->pool_); !st.ok()) return st;
+  bus::BusConfig bus_config{common.brokers, common.replica_id, {}};
+  auto producer = bus::Producer::Create(bus_config);
+  if (!producer.ok()) return producer.status();
+  h->producer_ = std::move(*producer);
+  h->relay_ = std::make_unique<store::OutboxRelay>(*h->pool_, *h->producer_);
+  h->relay_->Start();
+  h->orchestrator_ = std::make_unique<Orchestrator>(*h->pool_, *h->relay_, saga);
+  h->consumer_ = std::thread([h = h.get(), bus_config] {
+    auto st = h->orchestrator_->RunConsumer(bus_config, *h->producer_, h->stop_);
+    if (!st.ok()) spdlog::error("orchestrator consumer stopped: {}", st.ToString());
+  });
+  h->ticker_ = std::thread([h = h.get(), tick = ms(options.tick_s)] {
+    h->orchestrator_->RunTicker(h->stop_, tick);
+  });
+  h->service_ = std::make_unique<DeploymentsService>(*h->orchestrator_, h->stop_);
+  if (!common.grpc_listen.empty()) {
+    auto grpc = runtime::GrpcHost::Start(common.grpc_listen, {h->service_.get()});
+    if (!grpc.ok()) {
+      h->Stop();
+      return grpc.status();
+    }
+    h->grpc_ = std::move(*grpc);
+  }
+  return h;
+}
+
+void OrchestratorHost::Stop() {
+  if (stop_.exchange(true)) return;
+  if (grpc_) grpc_->Stop(2s);
+  if (consumer_.joinable()) consumer_.join();
+  if (ticker_.joinable()) ticker_.join();
+  if (relay_) relay_->Stop();
+}
+
+OrchestratorHost::~OrchestratorHost() { Stop(); }
+
+}  // namespace slipway::orchestrator

@@ -1,0 +1,50 @@
+// Everything an orchestrator process runs, wired together: connection pool, migrations,
+// producer, outbox relay, the saga's consumer and deadline ticker, and the gRPC server.
+// Used by slipway-orchestrator's main and by the embedded stack.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <thread>
+
+#include "libs/runtime/runtime.h"
+#include "services/orchestrator/deployments_service.h"
+#include "services/orchestrator/orchestrator.h"
+
+namespace slipway::orchestrator {
+
+struct HostOptions {
+  double step_timeout_s = 300;
+  double test_timeout_s = 900;
+  uint32_t max_attempts = 3;
+  double retry_backoff_s = 1;
+  double tick_s = 0.25;
+};
+
+void AddOptions(CLI::App& app, HostOptions& options);
+
+class OrchestratorHost {
+ public:
+  static absl::StatusOr<std::unique_ptr<OrchestratorHost>> Start(
+      const runtime::CommonConfig& common, const HostOptions& options);
+  ~OrchestratorHost();
+
+  int grpc_port() const { return grpc_ ? grpc_->port() : 0; }
+  Orchestrator& orchestrator() { return *orchestrator_; }
+  // Stops taking requests, finishes the message in hand, publishes the outbox, then returns.
+  void Stop();
+
+ private:
+  OrchestratorHost() = default;
+  std::atomic<bool> stop_{false};
+  std::unique_ptr<store::ConnectionPool> pool_;
+  std::unique_ptr<bus::Producer> producer_;
+  std::unique_ptr<store::OutboxRelay> relay_;
+  std::unique_ptr<Orchestrator> orchestrator_;
+  std::unique_ptr<DeploymentsService> service_;
+  std::unique_ptr<runtime::GrpcHost> grpc_;
+  std::thread consumer_;
+  std::thread ticker_;
+};
+
+}  // namespace slipway::orchestrator

@@ -1,0 +1,36 @@
+// The shape of a deployment's saga: which steps a mode runs, in what order, which service
+// handles each, how long each may take and how retries back off. Pure functions.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "slipway/v1/deployments.pb.h"
+
+namespace slipway::orchestrator {
+
+struct SagaConfig {
+  std::chrono::milliseconds step_timeout{300'000};
+  std::map<v1::Step, std::chrono::milliseconds> step_timeouts = {
+      {v1::STEP_TEST, std::chrono::milliseconds(900'000)}};
+  uint32_t max_attempts = 3;                      // per step, the first included
+  std::chrono::milliseconds retry_backoff{1000};  // doubled each attempt
+};
+
+// Steps of `mode` in order (dry-run: 1-6; local-commit and full-pr: 1-7).
+std::vector<v1::Step> StepsFor(v1::Mode mode);
+// The step after `step` in `mode`, or STEP_UNSPECIFIED when `step` is the last.
+v1::Step NextStep(v1::Mode mode, v1::Step step);
+// The service that handles `step` ("safety" handles both safety steps).
+std::string ServiceFor(v1::Step step);
+// "safety-pre", "map", ...
+std::string StepName(v1::Step step);
+std::chrono::milliseconds TimeoutFor(const SagaConfig& config, v1::Step step);
+// Delay before attempt `attempt` (2, 3, ...).
+std::chrono::milliseconds RetryDelay(const SagaConfig& config, uint32_t attempt);
+bool IsTerminal(v1::DeploymentStatus status);
+std::string StatusName(v1::DeploymentStatus status);
+
+}  // namespace slipway::orchestrator
