@@ -17,6 +17,7 @@
 #include <cerrno>
 #include <cstring>
 #include <map>
+#include <set>
 
 #include "libs/core/text.h"
 
@@ -249,13 +250,19 @@ absl::Status Errno(std::string_view what, int err) {
 
 std::vector<std::string> BuildEnvironment(
     const std::vector<std::pair<std::string, std::string>>& extra) {
+  // The suite under test is untrusted: it sees a small allow-list of the service's
+  // environment (never its database URL or tokens) and the system's standard search path.
+  static const std::set<std::string, std::less<>> kInherited = {
+      "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "USER", "LOGNAME", "TERM"};
   std::map<std::string, std::string> vars;
   for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
     std::string_view entry(*e);
     size_t eq = entry.find('=');
     if (eq == std::string_view::npos) continue;
+    if (!kInherited.contains(entry.substr(0, eq))) continue;
     vars[std::string(entry.substr(0, eq))] = std::string(entry.substr(eq + 1));
   }
+  vars["PATH"] = std::string(kSandboxPath);
   vars["PYTHONDONTWRITEBYTECODE"] = "1";
   for (const auto& [name, value] : extra) vars[name] = value;
   std::vector<std::string> out;

@@ -20,6 +20,10 @@
 
 namespace slipway::tester {
 
+// The PATH a sandboxed command gets (the service's own PATH is not passed on).
+inline constexpr std::string_view kSandboxPath =
+    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
 struct SandboxLimits {
   std::chrono::milliseconds wall{10 * 60 * 1000};
   uint64_t memory_bytes = 4ull << 30;  // RLIMIT_AS

@@ -1,0 +1,425 @@
+// slipway: the command-line client. `run` and `dev` start the embedded stack; submit, get,
+// list, watch and cancel talk to any orchestrator over gRPC.
+//
+// Exit codes: 0 succeeded, 1 the deployment failed or was cancelled, 2 rejected input,
+// 3 infrastructure error.
+#include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/time_util.h>
+#include <grpcpp/grpcpp.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "libs/core/status.h"
+#include "libs/runtime/runtime.h"
+#include "libs/stack/embedded_stack.h"
+#include "services/orchestrator/saga.h"
+#include "slipway/v1/deployments.grpc.pb.h"
+
+namespace slipway::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using orchestrator::StatusName;
+using orchestrator::StepName;
+
+enum Exit { kOk = 0, kFailed = 1, kRejected = 2, kInfra = 3 };
+
+struct Globals {
+  bool json = false;
+  std::string server = "127.0.0.1:50051";
+};
+
+std::string ToJson(const google::protobuf::Message& m) {
+  std::string out;
+  google::protobuf::util::JsonPrintOptions o;
+  o.add_whitespace = true;
+  o.preserve_proto_field_names = true;
+  (void)google::protobuf::util::MessageToJsonString(m, &out, o);
+  return out;
+}
+
+int ExitFor(const v1::Deployment& d) {
+  switch (d.status()) {
+    case v1::DEPLOYMENT_STATUS_SUCCEEDED:
+      return kOk;
+    case v1::DEPLOYMENT_STATUS_REJECTED:
+      return kRejected;
+    default:
+      return kFailed;
+  }
+}
+
+int GrpcError(const grpc::Status& st) {
+  std::cerr << "error: " << st.error_message() << " (gRPC " << st.error_code() << ")\n";
+  switch (st.error_code()) {
+    case grpc::StatusCode::INVALID_ARGUMENT:
+    case grpc::StatusCode::NOT_FOUND:
+    case grpc::StatusCode::FAILED_PRECONDITION:
+      return kRejected;
+    default:
+      return kInfra;
+  }
+}
+
+std::unique_ptr<v1::Deployments::Stub> Connect(const std::string& target) {
+  grpc::ChannelArguments args;
+  args.SetMaxSendMessageSize(32 << 20);
+  args.SetMaxReceiveMessageSize(32 << 20);
+  return v1::Deployments::NewStub(
+      grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args));
+}
+
+std::string Seconds(double ms) { return fmt::format("{:.2f} s", ms / 1000.0); }
+
+// Human progress: one line whenever a step starts or finishes.
+class Progress {
+ public:
+  explicit Progress(bool quiet) : quiet_(quiet) {}
+  void Update(const v1::Deployment& d) {
+    if (quiet_) return;
+    if (!announced_) {
+      std::cout << "deployment " << d.id() << " (" << StatusName(d.status()) << ")\n";
+      announced_ = true;
+    }
+    for (const auto& s : d.steps()) {
+      std::string key = fmt::format("{}/{}", static_cast<int>(s.step()), s.attempt());
+      std::string& last = seen_[key];
+      if (last == s.status()) continue;
+      last = s.status();
+      std::string name = fmt::format("{:<12}", StepName(s.step()));
+      if (s.status() == "running")
+        std::cout << "  … " << name << (s.attempt() > 1 ? fmt::format("attempt {}", s.attempt()) : "running") << "\n";
+      else if (s.status() == "succeeded")
+        std::cout << "  ✓ " << name << fmt::format("{:>8}  ", Seconds(s.duration_ms())) << s.summary() << "\n";
+      else
+        std::cout << "  ✗ " << name << fmt::format("{:>8}  ", Seconds(s.duration_ms())) << s.status() << ": "
+                  << s.error() << "\n";
+      std::cout.flush();
+    }
+  }
+
+ private:
+  bool quiet_;
+  bool announced_ = false;
+  std::map<std::string, std::string> seen_;
+};
+
+void PrintResult(const v1::Deployment& d) {
+  std::cout << "\n" << fmt::format("result: {}", StatusName(d.status())) << "\n";
+  if (!d.error().empty()) {
+    std::cout << "  reason: " << d.error() << "\n";
+    if (!d.rejected_field().empty()) std::cout << "  field:  " << d.rejected_field() << "\n";
+  }
+  if (!d.branch().empty()) std::cout << "  branch: " << d.branch() << "\n";
+  if (!d.commit().empty()) std::cout << "  commit: " << d.commit() << "\n";
+  if (d.has_tests())
+    std::cout << fmt::format("  tests:  {} run, {} passed, {} failed, {} errors, {} skipped ({})",
+                             d.tests().total(), d.tests().passed(), d.tests().failed(),
+                             d.tests().errors(), d.tests().skipped(), d.tests().command())
+              << "\n";
+  for (const auto& f : d.tests().failures())
+    std::cout << "    failed: " << (f.classname().empty() ? "" : f.classname() + "::") << f.name()
+              << (f.message().empty() ? "" : " — " + f.message().substr(0, 200)) << "\n";
+  if (d.steps_size() > 0) {
+    std::cout << "  time per step:\n";
+    double total = 0;
+    for (const auto& s : d.steps()) {
+      std::cout << fmt::format("    {:<12} {:>9}  (handler {:>9}) {}", StepName(s.step()),
+                               Seconds(s.duration_ms()), Seconds(s.handler_ms()),
+                               s.attempt() > 1 ? fmt::format("attempt {}", s.attempt()) : "")
+                << "\n";
+      total += s.duration_ms();
+    }
+    std::cout << fmt::format("    {:<12} {:>9}", "total", Seconds(total)) << "\n";
+  }
+}
+
+// Streams updates until the deployment ends; returns the last state.
+absl::StatusOr<v1::Deployment> Follow(v1::Deployments::Stub& stub, const std::string& id,
+                                      Progress& progress) {
+  for (int reconnects = 0; reconnects < 20; ++reconnects) {
+    grpc::ClientContext ctx;
+    v1::WatchRequest req;
+    req.set_id(id);
+    auto reader = stub.Watch(&ctx, req);
+    v1::DeploymentUpdate update;
+    v1::Deployment last;
+    while (reader->Read(&update)) {
+      last = update.deployment();
+      progress.Update(last);
+      if (orchestrator::IsTerminal(last.status())) {
+        ctx.TryCancel();
+        (void)reader->Finish();
+        return last;
+      }
+    }
+    grpc::Status st = reader->Finish();
+    if (st.error_code() != grpc::StatusCode::UNAVAILABLE)
+      return absl::Status(static_cast<absl::StatusCode>(st.error_code()), st.error_message());
+    sleep(1);
+  }
+  return absl::UnavailableError("lost the orchestrator while watching");
+}
+
+struct SubmitArgs {
+  std::string file;
+  std::string repo;
+  std::string mode;
+  std::string request_id;
+};
+
+absl::StatusOr<v1::SubmitRequest> BuildRequest(const SubmitArgs& a) {
+  std::ifstream in(a.file, std::ios::binary);
+  if (!in) return absl::NotFoundError(fmt::format("cannot read {}", a.file));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  v1::SubmitRequest req;
+  req.set_recommendation_json(ss.str());
+  req.set_request_id(a.request_id);
+  // Services may run with another working folder: send local paths absolute.
+  std::string repo = a.repo;
+  if (repo.empty()) {
+    auto j = nlohmann::json::parse(ss.str(), nullptr, false);
+    if (j.is_object() && j.contains("target") && j["target"].is_object() &&
+        j["target"].contains("url") && j["target"]["url"].is_string())
+      repo = j["target"]["url"].get<std::string>();
+  }
+  if (!repo.empty() && repo.find("://") == std::string::npos && repo.rfind("git@", 0) != 0)
+    repo = fs::absolute(repo).lexically_normal().string();
+  req.set_repository(repo);
+  if (a.mode == "dry-run") req.set_mode(v1::MODE_DRY_RUN);
+  if (a.mode == "local-commit") req.set_mode(v1::MODE_LOCAL_COMMIT);
+  if (a.mode == "full-pr") req.set_mode(v1::MODE_FULL_PR);
+  return req;
+}
+
+int SubmitAndFollow(v1::Deployments::Stub& stub, const v1::SubmitRequest& req, bool follow,
+                    const Globals& g) {
+  grpc::ClientContext ctx;
+  v1::SubmitResponse resp;
+  grpc::Status st = stub.Submit(&ctx, req, &resp);
+  if (!st.ok()) return GrpcError(st);
+  v1::Deployment d = resp.deployment();
+  if (follow && !orchestrator::IsTerminal(d.status())) {
+    Progress progress(g.json);
+    auto last = Follow(stub, d.id(), progress);
+    if (!last.ok()) {
+      std::cerr << "error: " << last.status().message() << "\n";
+      return kInfra;
+    }
+    d = *last;
+  }
+  if (g.json)
+    std::cout << ToJson(d) << "\n";
+  else if (d.status() == v1::DEPLOYMENT_STATUS_REJECTED)
+    std::cerr << "rejected: " << d.error() << "\n  field: " << d.rejected_field()
+              << "\n  recorded as deployment " << d.id() << "\n";
+  else if (follow)
+    PrintResult(d);
+  else
+    std::cout << d.id() << " " << StatusName(d.status()) << "\n";
+  return follow || d.status() == v1::DEPLOYMENT_STATUS_REJECTED ? ExitFor(d) : kOk;
+}
+
+fs::path DefaultStateDir() {
+  if (const char* s = std::getenv("SLIPWAY_STATE_DIR")) return s;
+  return fs::current_path() / ".state";
+}
+
+}  // namespace
+}  // namespace slipway::cli
+
+int main(int argc, char** argv) {
+  using namespace slipway;
+  using namespace slipway::cli;
+  CLI::App app{"Slipway: from a recommendation to a tested commit"};
+  app.require_subcommand(1);
+  Globals g;
+  app.add_flag("--json", g.json, "machine-readable output");
+  app.add_option("--server", g.server, "orchestrator gRPC address")->envname("SLIPWAY_SERVER");
+
+  SubmitArgs run_args;
+  std::string state_dir = DefaultStateDir().string();
+  std::string log_level = "warn";
+  double test_timeout = 600;
+  auto* run = app.add_subcommand("run", "run one deployment on an embedded stack");
+  run->add_option("recommendation", run_args.file, "recommendation JSON file")->required();
+  run->add_option("--repo", run_args.repo, "target repository (overrides target.url)");
+  run->add_option("--mode", run_args.mode, "dry-run | local-commit")
+      ->check(CLI::IsMember({"dry-run", "local-commit", "full-pr"}));
+  run->add_option("--state-dir", state_dir, "embedded database folder (./.state)")
+      ->envname("SLIPWAY_STATE_DIR");
+  run->add_option("--log-level", log_level, "service log level (warn)");
+  run->add_option("--test-timeout", test_timeout, "seconds for the test suite (600)");
+
+  std::string dev_listen = "127.0.0.1:50051";
+  auto* dev = app.add_subcommand("dev", "keep an embedded stack up for gRPC clients");
+  dev->add_option("--grpc-listen", dev_listen, "orchestrator address (127.0.0.1:50051)");
+  dev->add_option("--state-dir", state_dir, "embedded database folder (./.state)")
+      ->envname("SLIPWAY_STATE_DIR");
+  dev->add_option("--log-level", log_level, "service log level (warn)");
+
+  SubmitArgs submit_args;
+  bool submit_watch = false;
+  auto* submit = app.add_subcommand("submit", "submit a recommendation to an orchestrator");
+  submit->add_option("recommendation", submit_args.file, "recommendation JSON file")->required();
+  submit->add_option("--repo", submit_args.repo, "target repository (overrides target.url)");
+  submit->add_option("--mode", submit_args.mode, "dry-run | local-commit")
+      ->check(CLI::IsMember({"dry-run", "local-commit", "full-pr"}));
+  submit->add_option("--request-id", submit_args.request_id, "idempotency key");
+  submit->add_flag("--watch", submit_watch, "follow the deployment to its end");
+
+  std::string id;
+  auto* get = app.add_subcommand("get", "show one deployment");
+  get->add_option("id", id, "deployment id")->required();
+  auto* watch = app.add_subcommand("watch", "follow a deployment to its end");
+  watch->add_option("id", id, "deployment id")->required();
+  std::string reason;
+  auto* cancel = app.add_subcommand("cancel", "cancel a deployment");
+  cancel->add_option("id", id, "deployment id")->required();
+  cancel->add_option("--reason", reason, "why");
+  v1::ListRequest list_req;
+  std::string status_filter, repo_filter, page_token;
+  uint32_t page_size = 20;
+  auto* list = app.add_subcommand("list", "list deployments, newest first");
+  list->add_option("--status", status_filter, "queued|running|succeeded|failed|rejected|cancelled")
+      ->check(CLI::IsMember({"queued", "running", "succeeded", "failed", "rejected", "cancelled"}));
+  list->add_option("--repository", repo_filter, "only this repository");
+  list->add_option("--page-size", page_size, "deployments per page (20)");
+  list->add_option("--page-token", page_token, "from a previous page");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : kRejected;
+  }
+  spdlog::set_level(spdlog::level::from_str(log_level));
+
+  if (*run || *dev) {
+    stack::StackOptions o;
+    o.state_dir = state_dir;
+    o.ephemeral = false;
+    o.log_level = log_level;
+    o.test_timeout_s = test_timeout;
+    o.orchestrator.test_timeout_s = test_timeout + 60;
+    if (*dev) o.grpc_listen = dev_listen;
+    if (*run) {
+      // Read the file before starting anything, so a missing file fails fast.
+      if (!fs::exists(run_args.file)) {
+        std::cerr << "error: cannot read " << run_args.file << "\n";
+        return kRejected;
+      }
+    }
+    if (!g.json && *run) std::cout << "starting the embedded stack in " << state_dir << " …\n";
+    auto started = std::chrono::steady_clock::now();
+    auto s = stack::EmbeddedStack::Start(o);
+    if (!s.ok()) {
+      std::cerr << "error: embedded stack: " << s.status().message() << "\n";
+      return kInfra;
+    }
+    if (*dev) {
+      auto& shutdown = runtime::Shutdown::Install();
+      std::cout << "slipway dev: orchestrator gRPC " << (*s)->grpc_target() << "\n"
+                << "  brokers      " << (*s)->brokers() << "\n"
+                << "  database     " << (*s)->database_url() << "\n"
+                << "  try: slipway --server " << (*s)->grpc_target()
+                << " submit examples/recommendations/low-stock-alerts.json --watch\n"
+                << "Ctrl-C stops it.\n";
+      std::cout.flush();
+      shutdown.Wait();
+      (*s)->Stop();
+      return kOk;
+    }
+    if (!g.json)
+      std::cout << fmt::format("stack up in {:.1f} s\n",
+                               std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                                             started)
+                                   .count());
+    auto req = BuildRequest(run_args);
+    if (!req.ok()) {
+      std::cerr << "error: " << req.status().message() << "\n";
+      return kRejected;
+    }
+    auto stub = Connect((*s)->grpc_target());
+    int rc = SubmitAndFollow(*stub, *req, true, g);
+    (*s)->Stop();
+    return rc;
+  }
+
+  auto stub = Connect(g.server);
+  if (*submit) {
+    auto req = BuildRequest(submit_args);
+    if (!req.ok()) {
+      std::cerr << "error: " << req.status().message() << "\n";
+      return kRejected;
+    }
+    return SubmitAndFollow(*stub, *req, submit_watch, g);
+  }
+  if (*get || *cancel) {
+    grpc::ClientContext ctx;
+    v1::Deployment d;
+    grpc::Status st;
+    if (*get) {
+      v1::GetRequest r;
+      r.set_id(id);
+      st = stub->Get(&ctx, r, &d);
+    } else {
+      v1::CancelRequest r;
+      r.set_id(id);
+      r.set_reason(reason);
+      st = stub->Cancel(&ctx, r, &d);
+    }
+    if (!st.ok()) return GrpcError(st);
+    if (g.json)
+      std::cout << ToJson(d) << "\n";
+    else
+      PrintResult(d);
+    return kOk;
+  }
+  if (*watch) {
+    Progress progress(g.json);
+    auto d = Follow(*stub, id, progress);
+    if (!d.ok()) {
+      std::cerr << "error: " << d.status().message() << "\n";
+      return d.status().code() == absl::StatusCode::kNotFound ? kRejected : kInfra;
+    }
+    if (g.json)
+      std::cout << ToJson(*d) << "\n";
+    else
+      PrintResult(*d);
+    return ExitFor(*d);
+  }
+  if (*list) {
+    v1::ListRequest r;
+    r.set_page_size(page_size);
+    r.set_page_token(page_token);
+    r.set_repository(repo_filter);
+    for (int s = 1; s <= 6; ++s)
+      if (StatusName(static_cast<v1::DeploymentStatus>(s)) == status_filter)
+        r.set_status(static_cast<v1::DeploymentStatus>(s));
+    grpc::ClientContext ctx;
+    v1::ListResponse resp;
+    grpc::Status st = stub->List(&ctx, r, &resp);
+    if (!st.ok()) return GrpcError(st);
+    if (g.json) {
+      std::cout << ToJson(resp) << "\n";
+      return kOk;
+    }
+    for (const auto& d : resp.deployments())
+      std::cout << fmt::format("{}  {:<10} {:<12} {}", d.id(), StatusName(d.status()),
+                               StepName(d.current_step()),
+                               d.recommendation().title().substr(0, 60))
+                << "\n";
+    if (!resp.next_page_token().empty())
+      std::cout << "next page: --page-token " << resp.next_page_token() << "\n";
+    return kOk;
+  }
+  return kOk;
+}
