@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "libs/core/status.h"
+
 #include "libs/repo/repository.h"
 #include "services/mapper/mapper.h"
 
