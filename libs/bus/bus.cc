@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <cstdlib>
 #include <ctime>
 #include <mutex>
 #include <thread>
@@ -25,6 +26,8 @@ absl::StatusOr<rd_kafka_conf_t*> MakeConf(const BusConfig& config,
   all["bootstrap.servers"] = config.brokers;
   if (!config.client_id.empty()) all["client.id"] = config.client_id;
   for (const auto& [k, v] : config.overrides) all[k] = v;
+  // Operators can turn on librdkafka's own diagnostics without a rebuild.
+  if (const char* debug = std::getenv("SLIPWAY_KAFKA_DEBUG"); debug && *debug) all["debug"] = debug;
   for (const auto& [k, v] : all) {
     if (auto st = set(k, v); !st.ok()) {
       rd_kafka_conf_destroy(conf);
@@ -161,6 +164,21 @@ absl::Status Producer::Send(const Message& message, std::chrono::milliseconds ti
   if (delivery.err != RD_KAFKA_RESP_ERR_NO_ERROR)
     return absl::UnavailableError(
         fmt::format("produce to {}: {}", message.topic, rd_kafka_err2str(delivery.err)));
+  return absl::OkStatus();
+}
+
+absl::Status Producer::Warm(const std::vector<std::string>& topics,
+                            std::chrono::milliseconds timeout) {
+  for (const auto& t : topics) {
+    rd_kafka_topic_t* topic = rd_kafka_topic_new(rk_, t.c_str(), nullptr);
+    const rd_kafka_metadata_t* md = nullptr;
+    rd_kafka_resp_err_t e =
+        rd_kafka_metadata(rk_, 0, topic, &md, static_cast<int>(timeout.count()));
+    if (md) rd_kafka_metadata_destroy(md);
+    rd_kafka_topic_destroy(topic);
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
+      return absl::UnavailableError(fmt::format("metadata for {}: {}", t, rd_kafka_err2str(e)));
+  }
   return absl::OkStatus();
 }
 

@@ -70,6 +70,10 @@ class Producer {
   // Sends one message and waits until the broker acknowledged it (or `timeout` passed).
   absl::Status Send(const Message& message, std::chrono::milliseconds timeout);
 
+  // Fetches metadata for `topics` now, so that the first Send() to each does not wait for a
+  // metadata round trip (about a second with librdkafka's defaults).
+  absl::Status Warm(const std::vector<std::string>& topics, std::chrono::milliseconds timeout);
+
  private:
   explicit Producer(rd_kafka_s* rk);
   rd_kafka_s* rk_;

@@ -5,9 +5,9 @@
 // with Retryable().
 #pragma once
 
-#include <string_view>
-
 #include <fmt/format.h>
+
+#include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"

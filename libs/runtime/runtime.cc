@@ -45,9 +45,11 @@ absl::Status Finalize(CommonConfig& c, const std::string& service) {
 void SetUpLogging(const CommonConfig& c, const std::string& service) {
   spdlog::set_level(spdlog::level::from_str(c.log_level));
   if (c.log_format == "json")
-    spdlog::set_pattern(fmt::format(
-        R"({{"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","service":"{}","replica":"{}","message":"%v"}})",
-        service, c.replica_id), spdlog::pattern_time_type::utc);
+    spdlog::set_pattern(
+        fmt::format(
+            R"({{"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","service":"{}","replica":"{}","message":"%v"}})",
+            service, c.replica_id),
+        spdlog::pattern_time_type::utc);
   else
     spdlog::set_pattern(fmt::format("%H:%M:%S.%e %^%l%$ [{}] %v", service));
 }
@@ -83,8 +85,7 @@ void Shutdown::Wait() {
 }
 
 absl::StatusOr<std::unique_ptr<GrpcHost>> GrpcHost::Start(
-    const std::string& listen, const std::vector<grpc::Service*>& services,
-    int max_message_bytes) {
+    const std::string& listen, const std::vector<grpc::Service*>& services, int max_message_bytes) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   auto host = std::unique_ptr<GrpcHost>(new GrpcHost());

@@ -3,14 +3,14 @@
 // carries the standard health service and server reflection.
 #pragma once
 
+#include <grpcpp/grpcpp.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/status/statusor.h"
 
@@ -21,10 +21,10 @@ class App;
 namespace slipway::runtime {
 
 struct CommonConfig {
-  std::string brokers;       // SLIPWAY_BROKERS
-  std::string database_url;  // SLIPWAY_DATABASE_URL
-  std::string grpc_listen;   // SLIPWAY_GRPC_LISTEN; "" = no gRPC server
-  std::string replica_id;    // SLIPWAY_REPLICA_ID; default host:pid
+  std::string brokers;              // SLIPWAY_BROKERS
+  std::string database_url;         // SLIPWAY_DATABASE_URL
+  std::string grpc_listen;          // SLIPWAY_GRPC_LISTEN; "" = no gRPC server
+  std::string replica_id;           // SLIPWAY_REPLICA_ID; default host:pid
   std::string log_level = "info";   // SLIPWAY_LOG_LEVEL
   std::string log_format = "text";  // SLIPWAY_LOG_FORMAT: text | json
 };

@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "libs/bus/embedded_broker.h"
 #include "libs/core/status.h"
 
 namespace slipway::runtime {
@@ -21,14 +22,16 @@ absl::StatusOr<std::unique_ptr<StepServiceHost>> StepServiceHost::Start(
   auto producer = bus::Producer::Create(bus_config);
   if (!producer.ok()) return producer.status();
   h->producer_ = std::move(*producer);
+  if (auto st = h->producer_->Warm(bus::SlipwayTopics(), 10s); !st.ok())
+    spdlog::warn("producer warm-up: {}", st.ToString());
   h->relay_ = std::make_unique<store::OutboxRelay>(*h->pool_, *h->producer_);
   h->relay_->Start();
   auto handler = factory(*h->pool_);
   if (!handler.ok()) return handler.status();
   h->handler_ = std::move(*handler);
   for (int i = 0; i < workers; ++i) {
-    StepWorkerOptions opts{service, workers == 1 ? common.replica_id
-                                                 : fmt::format("{}#{}", common.replica_id, i)};
+    StepWorkerOptions opts{
+        service, workers == 1 ? common.replica_id : fmt::format("{}#{}", common.replica_id, i)};
     h->workers_.push_back(std::make_unique<StepWorker>(bus_config, *h->pool_, *h->producer_,
                                                        *h->relay_, *h->handler_, opts));
   }

@@ -57,7 +57,8 @@ absl::Status StepWorker::Process(const bus::Message& message) {
   }
   if (!command.ParseFromString(message.payload) || command.command_id().empty() ||
       command.deployment_id().empty()) {
-    DeadLetter(message, "payload is not a slipway.v1.StepCommand with command_id and deployment_id");
+    DeadLetter(message,
+               "payload is not a slipway.v1.StepCommand with command_id and deployment_id");
     return absl::OkStatus();
   }
   const std::string consumer = "step:" + options_.service;

@@ -30,7 +30,8 @@ class StepHandler {
 };
 
 struct StepWorkerOptions {
-  std::string service;  // "mapper", ...: topic slipway.commands.<service>.v1, group slipway-<service>
+  std::string
+      service;  // "mapper", ...: topic slipway.commands.<service>.v1, group slipway-<service>
   std::string replica;  // reported in each result
 };
 

@@ -13,7 +13,7 @@
 namespace slipway::stack {
 
 const std::vector<std::string>& StepServices() {
-  static const std::vector<std::string> kServices = {"safety", "mapper", "analyzer",
+  static const std::vector<std::string> kServices = {"safety",      "mapper", "analyzer",
                                                      "implementer", "tester", "git"};
   return kServices;
 }
@@ -26,9 +26,8 @@ absl::StatusOr<runtime::HandlerFactory> FactoryFor(const std::string& service,
       return std::make_unique<safety::SafetyStep>(p, safety::SafetyOptions{});
     };
   if (service == "mapper")
-    return [](store::ConnectionPool& p) -> Result {
-      return std::make_unique<mapper::MapperStep>(p);
-    };
+    return
+        [](store::ConnectionPool& p) -> Result { return std::make_unique<mapper::MapperStep>(p); };
   if (service == "analyzer")
     return [](store::ConnectionPool& p) -> Result {
       return std::make_unique<analyzer::AnalyzerStep>(p);

@@ -47,7 +47,13 @@ absl::StatusOr<int> OutboxRelay::RelayOnce(int batch) {
       m.payload = pqxx::binarystring(row[3]).str();
       for (const auto& h : nlohmann::json::parse(row[4].as<std::string>()))
         m.headers.emplace_back(h[0].get<std::string>(), h[1].get<std::string>());
-      if (auto s = producer_.Send(m, std::chrono::seconds(10)); !s.ok()) {
+      auto t0 = std::chrono::steady_clock::now();
+      auto s = producer_.Send(m, std::chrono::seconds(10));
+      spdlog::debug("relay sent {} in {} ms", m.topic,
+                    std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::steady_clock::now() - t0)
+                        .count());
+      if (!s.ok()) {
         // Keep what was sent so far marked; the rest waits for the next pass.
         if (sent == 0) return s;
         break;

@@ -4,8 +4,9 @@
 
 int main(int argc, char** argv) {
   using namespace slipway;
-  return runtime::StepServiceMain(argc, argv, "analyzer", nullptr, [](store::ConnectionPool& pool)
-                                      -> absl::StatusOr<std::unique_ptr<runtime::StepHandler>> {
-    return std::make_unique<analyzer::AnalyzerStep>(pool);
-  });
+  return runtime::StepServiceMain(
+      argc, argv, "analyzer", nullptr,
+      [](store::ConnectionPool& pool) -> absl::StatusOr<std::unique_ptr<runtime::StepHandler>> {
+        return std::make_unique<analyzer::AnalyzerStep>(pool);
+      });
 }

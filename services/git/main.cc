@@ -15,8 +15,9 @@ int main(int argc, char** argv) {
     app.add_option("--author-email", o.author_email, "commit author email")
         ->envname("SLIPWAY_AUTHOR_EMAIL");
   };
-  return runtime::StepServiceMain(argc, argv, "git", options, [&](store::ConnectionPool& pool)
-                                      -> absl::StatusOr<std::unique_ptr<runtime::StepHandler>> {
-    return std::make_unique<gitsvc::GitStep>(pool, o);
-  });
+  return runtime::StepServiceMain(
+      argc, argv, "git", options,
+      [&](store::ConnectionPool& pool) -> absl::StatusOr<std::unique_ptr<runtime::StepHandler>> {
+        return std::make_unique<gitsvc::GitStep>(pool, o);
+      });
 }

@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include "libs/core/status.h"
-
 #include "libs/repo/repository.h"
 #include "services/git/commit.h"
 
@@ -11,8 +10,7 @@ namespace slipway::gitsvc {
 
 absl::StatusOr<v1::StepResult> GitStep::Handle(const v1::StepCommand& command) {
   CommitRequest req;
-  if (auto st = runtime::LoadArtifact(artifacts_, command, "change_set", req.change_set);
-      !st.ok())
+  if (auto st = runtime::LoadArtifact(artifacts_, command, "change_set", req.change_set); !st.ok())
     return st;
   if (auto st = runtime::LoadArtifact(artifacts_, command, "test_report", req.tests); !st.ok())
     return st;

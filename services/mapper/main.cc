@@ -4,8 +4,9 @@
 
 int main(int argc, char** argv) {
   using namespace slipway;
-  return runtime::StepServiceMain(argc, argv, "mapper", nullptr, [](store::ConnectionPool& pool)
-                                      -> absl::StatusOr<std::unique_ptr<runtime::StepHandler>> {
-    return std::make_unique<mapper::MapperStep>(pool);
-  });
+  return runtime::StepServiceMain(
+      argc, argv, "mapper", nullptr,
+      [](store::ConnectionPool& pool) -> absl::StatusOr<std::unique_ptr<runtime::StepHandler>> {
+        return std::make_unique<mapper::MapperStep>(pool);
+      });
 }

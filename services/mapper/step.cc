@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include "libs/core/status.h"
-
 #include "libs/repo/repository.h"
 #include "services/mapper/mapper.h"
 

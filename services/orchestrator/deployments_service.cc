@@ -8,8 +8,7 @@ using namespace std::chrono_literals;
 
 grpc::Status ToGrpc(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
-                      std::string(status.message()));
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
 }
 
 DeploymentsService::DeploymentsService(Orchestrator& orchestrator,
@@ -83,8 +82,7 @@ grpc::Status DeploymentsService::Approve(grpc::ServerContext*, const v1::Approve
 
 grpc::Status DeploymentsService::Rollback(grpc::ServerContext*, const v1::RollbackRequest*,
                                           v1::Deployment*) {
-  return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
-                      "Rollback arrives with the rollout service");
+  return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "Rollback arrives with the rollout service");
 }
 
 }  // namespace slipway::orchestrator

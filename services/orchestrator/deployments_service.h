@@ -20,8 +20,7 @@ class DeploymentsService final : public v1::Deployments::Service {
                      grpc::ServerWriter<v1::DeploymentUpdate>*) override;
   grpc::Status Cancel(grpc::ServerContext*, const v1::CancelRequest*, v1::Deployment*) override;
   grpc::Status Approve(grpc::ServerContext*, const v1::ApproveRequest*, v1::Deployment*) override;
-  grpc::Status Rollback(grpc::ServerContext*, const v1::RollbackRequest*,
-                        v1::Deployment*) override;
+  grpc::Status Rollback(grpc::ServerContext*, const v1::RollbackRequest*, v1::Deployment*) override;
 
  private:
   Orchestrator& orchestrator_;

@@ -1,10 +1,9 @@
 // slipway-orchestrator: the saga, the Deployments gRPC API and the outbox relay.
 #include <spdlog/spdlog.h>
 
-#include "libs/core/status.h"
-
 #include <CLI/CLI.hpp>
 
+#include "libs/core/status.h"
 #include "services/orchestrator/orchestrator_host.h"
 
 int main(int argc, char** argv) {

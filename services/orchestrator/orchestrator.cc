@@ -2,9 +2,9 @@
 
 #include <fmt/format.h>
 #include <google/protobuf/util/time_util.h>
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "libs/core/ids.h"
@@ -76,8 +76,8 @@ Row ReadRow(const pqxx::row& r) {
 }
 
 std::optional<Row> Load(pqxx::work& tx, const std::string& id, bool for_update) {
-  auto r = tx.exec_params(fmt::format("SELECT {} FROM deployments WHERE id = $1::uuid{}",
-                                      kColumns, for_update ? " FOR UPDATE" : ""),
+  auto r = tx.exec_params(fmt::format("SELECT {} FROM deployments WHERE id = $1::uuid{}", kColumns,
+                                      for_update ? " FOR UPDATE" : ""),
                           id);
   if (r.empty()) return std::nullopt;
   return ReadRow(r[0]);
@@ -211,15 +211,15 @@ void Dispatch(pqxx::work& tx, const Row& row, const SagaConfig& config, v1::Step
 
 // Starts the oldest queued deployment of `repository`, if any and if none is running.
 void ReleaseQueue(pqxx::work& tx, const std::string& repository, const SagaConfig& config) {
-  auto running = tx.exec_params(
-      "SELECT 1 FROM deployments WHERE repository = $1 AND status = $2 LIMIT 1", repository,
-      static_cast<int>(v1::DEPLOYMENT_STATUS_RUNNING));
+  auto running =
+      tx.exec_params("SELECT 1 FROM deployments WHERE repository = $1 AND status = $2 LIMIT 1",
+                     repository, static_cast<int>(v1::DEPLOYMENT_STATUS_RUNNING));
   if (!running.empty()) return;
-  auto next = tx.exec_params(
-      fmt::format("SELECT {} FROM deployments WHERE repository = $1 AND status = $2 "
-                  "ORDER BY seq LIMIT 1 FOR UPDATE",
-                  kColumns),
-      repository, static_cast<int>(v1::DEPLOYMENT_STATUS_QUEUED));
+  auto next =
+      tx.exec_params(fmt::format("SELECT {} FROM deployments WHERE repository = $1 AND status = $2 "
+                                 "ORDER BY seq LIMIT 1 FOR UPDATE",
+                                 kColumns),
+                     repository, static_cast<int>(v1::DEPLOYMENT_STATUS_QUEUED));
   if (next.empty()) return;
   Row row = ReadRow(next[0]);
   Dispatch(tx, row, config, v1::STEP_SAFETY_PRE, 1, 0ms);
@@ -271,8 +271,8 @@ absl::StatusOr<v1::Deployment> Orchestrator::Submit(const v1::SubmitRequest& req
     invalid = recommendation::InvalidFieldError(
         "target.url", "target.url: required (the repository to change; or pass --repo)");
   if (invalid.ok() && !v1::Mode_IsValid(mode))
-    invalid = recommendation::InvalidFieldError("mode", fmt::format("mode: unknown value {}",
-                                                                    static_cast<int>(mode)));
+    invalid = recommendation::InvalidFieldError(
+        "mode", fmt::format("mode: unknown value {}", static_cast<int>(mode)));
   if (invalid.ok() && mode == v1::MODE_FULL_PR)
     invalid = recommendation::InvalidFieldError(
         "mode",
@@ -313,7 +313,8 @@ absl::StatusOr<v1::Deployment> Orchestrator::Submit(const v1::SubmitRequest& req
     }
     nlohmann::json artifacts = {
         {"recommendation",
-         store::PutArtifact(tx, rec_bytes, "application/protobuf; type=slipway.v1.Recommendation")}};
+         store::PutArtifact(tx, rec_bytes,
+                            "application/protobuf; type=slipway.v1.Recommendation")}};
     LockRepository(tx, repository);
     tx.exec_params(
         "INSERT INTO deployments (id, request_id, repository, mode, status, recommendation, "
@@ -341,14 +342,14 @@ absl::Status Orchestrator::OnRecommendation(const bus::Message& message) {
   } else if (!request.mutable_recommendation()->ParseFromString(message.payload)) {
     request.set_recommendation_json(message.payload);  // let the JSON parser name the problem
   }
-  request.set_request_id("kafka:" + message.Header("ce_id").value_or(
-                                        fmt::format("{}/{}/{}", message.topic, message.partition,
-                                                    message.offset)));
+  request.set_request_id("kafka:" +
+                         message.Header("ce_id").value_or(fmt::format(
+                             "{}/{}/{}", message.topic, message.partition, message.offset)));
   auto d = Submit(request);
   if (!d.ok()) return d.status();
   if (d->status() == v1::DEPLOYMENT_STATUS_REJECTED)
-    return absl::InvalidArgumentError(
-        fmt::format("recommendation rejected (deployment {}): {}", d->id(), std::string(d->error())));
+    return absl::InvalidArgumentError(fmt::format("recommendation rejected (deployment {}): {}",
+                                                  d->id(), std::string(d->error())));
   return absl::OkStatus();
 }
 
@@ -404,8 +405,7 @@ absl::Status Orchestrator::OnEvent(const bus::Message& message) {
           "UPDATE deployment_steps SET status = 'retrying' WHERE deployment_id = $1::uuid AND "
           "step = $2 AND attempt = $3",
           row.id, static_cast<int>(row.step), row.attempt);
-      Dispatch(tx, row, config_, row.step, row.attempt + 1,
-               RetryDelay(config_, row.attempt + 1));
+      Dispatch(tx, row, config_, row.step, row.attempt + 1, RetryDelay(config_, row.attempt + 1));
     } else {
       Finish(tx, row, v1::DEPLOYMENT_STATUS_FAILED, row.step,
              fmt::format("{}: {}", StepName(row.step), result.error()), config_);
@@ -436,8 +436,7 @@ absl::StatusOr<int> Orchestrator::ExpireDeadlines() {
       if (row.attempt < config_.max_attempts) {
         spdlog::warn("deployment {}: {} attempt {}: {}; retrying", row.id, StepName(row.step),
                      row.attempt, why);
-        Dispatch(tx, row, config_, row.step, row.attempt + 1,
-                 RetryDelay(config_, row.attempt + 1));
+        Dispatch(tx, row, config_, row.step, row.attempt + 1, RetryDelay(config_, row.attempt + 1));
       } else {
         Finish(tx, row, v1::DEPLOYMENT_STATUS_FAILED, row.step,
                fmt::format("{}: {} (after {} attempts)", StepName(row.step), why, row.attempt),
@@ -543,6 +542,8 @@ absl::Status Orchestrator::RunConsumer(const bus::BusConfig& config, bus::Produc
     }
     if (!polled->has_value()) continue;
     const bus::Message& m = **polled;
+    spdlog::debug("orchestrator received {}[{}]@{} {}", m.topic, m.partition, m.offset,
+                  m.Header("ce_type").value_or(""));
     for (auto backoff = 100ms;; backoff = std::min(backoff * 2, std::chrono::milliseconds(5000))) {
       absl::Status st = m.topic == bus::kRecommendationsTopic ? OnRecommendation(m) : OnEvent(m);
       if (st.ok() || !IsRetryable(st)) {
@@ -553,6 +554,7 @@ absl::Status Orchestrator::RunConsumer(const bus::BusConfig& config, bus::Produc
             std::this_thread::sleep_for(backoff);
         }
         if (auto c = (*consumer)->Commit(m); !c.ok()) spdlog::warn("commit: {}", c.ToString());
+        spdlog::debug("orchestrator committed {}[{}]@{}", m.topic, m.partition, m.offset);
         break;
       }
       spdlog::warn("{}[{}]@{}: {}; retrying", m.topic, m.partition, m.offset, st.ToString());

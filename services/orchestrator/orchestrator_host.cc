@@ -4,6 +4,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "libs/bus/embedded_broker.h"
+
 namespace slipway::orchestrator {
 
 using namespace std::chrono_literals;
@@ -40,6 +42,8 @@ absl::StatusOr<std::unique_ptr<OrchestratorHost>> OrchestratorHost::Start(
   auto producer = bus::Producer::Create(bus_config);
   if (!producer.ok()) return producer.status();
   h->producer_ = std::move(*producer);
+  if (auto st = h->producer_->Warm(bus::SlipwayTopics(), 10s); !st.ok())
+    spdlog::warn("producer warm-up: {}", st.ToString());
   h->relay_ = std::make_unique<store::OutboxRelay>(*h->pool_, *h->producer_);
   h->relay_->Start();
   h->orchestrator_ = std::make_unique<Orchestrator>(*h->pool_, *h->relay_, saga);
@@ -47,9 +51,8 @@ absl::StatusOr<std::unique_ptr<OrchestratorHost>> OrchestratorHost::Start(
     auto st = h->orchestrator_->RunConsumer(bus_config, *h->producer_, h->stop_);
     if (!st.ok()) spdlog::error("orchestrator consumer stopped: {}", st.ToString());
   });
-  h->ticker_ = std::thread([h = h.get(), tick = ms(options.tick_s)] {
-    h->orchestrator_->RunTicker(h->stop_, tick);
-  });
+  h->ticker_ = std::thread(
+      [h = h.get(), tick = ms(options.tick_s)] { h->orchestrator_->RunTicker(h->stop_, tick); });
   h->service_ = std::make_unique<DeploymentsService>(*h->orchestrator_, h->stop_);
   if (!common.grpc_listen.empty()) {
     auto grpc = runtime::GrpcHost::Start(common.grpc_listen, {h->service_.get()});

@@ -9,8 +9,7 @@ namespace slipway::safety {
 absl::StatusOr<BreakerDecision> CircuitBreaker::Check() {
   BreakerDecision decision;
   absl::Status st = pool_.Transact([&](pqxx::work& tx) -> absl::Status {
-    tx.exec_params("INSERT INTO circuit_breakers (name) VALUES ($1) ON CONFLICT DO NOTHING",
-                   name_);
+    tx.exec_params("INSERT INTO circuit_breakers (name) VALUES ($1) ON CONFLICT DO NOTHING", name_);
     auto row = tx.exec_params(
         "SELECT opened_at IS NOT NULL, "
         "COALESCE(extract(epoch from now() - opened_at), 0), reason "
@@ -47,8 +46,8 @@ absl::StatusOr<BreakerDecision> CircuitBreaker::Check() {
       tx.exec_params("UPDATE circuit_breakers SET opened_at = now(), reason = $2 WHERE name = $1",
                      name_, why);
       decision.allowed = false;
-      decision.reason = fmt::format("circuit breaker opened: {}; closes in {} s", why,
-                                    config_.cooldown.count());
+      decision.reason =
+          fmt::format("circuit breaker opened: {}; closes in {} s", why, config_.cooldown.count());
       return absl::OkStatus();
     }
     decision.reason = fmt::format("breaker closed ({} of the last {} failed)", failed, total);

@@ -27,7 +27,8 @@ struct BreakerDecision {
 
 class CircuitBreaker {
  public:
-  CircuitBreaker(store::ConnectionPool& pool, BreakerConfig config, std::string name = "deployments")
+  CircuitBreaker(store::ConnectionPool& pool, BreakerConfig config,
+                 std::string name = "deployments")
       : pool_(pool), config_(config), name_(std::move(name)) {}
 
   // Decides whether a new deployment may proceed (and opens the breaker when it should).

@@ -19,9 +19,10 @@ int main(int argc, char** argv) {
         ->envname("SLIPWAY_BREAKER_COOLDOWN")
         ->check(CLI::NonNegativeNumber);
   };
-  return runtime::StepServiceMain(argc, argv, "safety", options, [&](store::ConnectionPool& pool)
-                                      -> absl::StatusOr<std::unique_ptr<runtime::StepHandler>> {
-    o.breaker.cooldown = std::chrono::seconds(cooldown_s);
-    return std::make_unique<safety::SafetyStep>(pool, o);
-  });
+  return runtime::StepServiceMain(
+      argc, argv, "safety", options,
+      [&](store::ConnectionPool& pool) -> absl::StatusOr<std::unique_ptr<runtime::StepHandler>> {
+        o.breaker.cooldown = std::chrono::seconds(cooldown_s);
+        return std::make_unique<safety::SafetyStep>(pool, o);
+      });
 }

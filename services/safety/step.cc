@@ -2,9 +2,8 @@
 
 #include <fmt/format.h>
 
-#include "libs/core/status.h"
-
 #include "libs/changeset/change_set.h"
+#include "libs/core/status.h"
 #include "libs/recommendation/recommendation.h"
 #include "libs/repo/repository.h"
 

@@ -19,12 +19,13 @@ int main(int argc, char** argv) {
     app.add_option("--work-root", work_root, "where worktrees are made")
         ->envname("SLIPWAY_WORK_ROOT");
   };
-  return runtime::StepServiceMain(argc, argv, "tester", options, [&](store::ConnectionPool& pool)
-                                      -> absl::StatusOr<std::unique_ptr<runtime::StepHandler>> {
-    tester::TesterOptions o;
-    o.limits.wall = std::chrono::milliseconds(static_cast<int64_t>(timeout_s * 1000));
-    o.limits.memory_bytes = static_cast<uint64_t>(memory_mib * 1024 * 1024);
-    o.work_root = work_root;
-    return std::make_unique<tester::TesterStep>(pool, o);
-  });
+  return runtime::StepServiceMain(
+      argc, argv, "tester", options,
+      [&](store::ConnectionPool& pool) -> absl::StatusOr<std::unique_ptr<runtime::StepHandler>> {
+        tester::TesterOptions o;
+        o.limits.wall = std::chrono::milliseconds(static_cast<int64_t>(timeout_s * 1000));
+        o.limits.memory_bytes = static_cast<uint64_t>(memory_mib * 1024 * 1024);
+        o.work_root = work_root;
+        return std::make_unique<tester::TesterStep>(pool, o);
+      });
 }

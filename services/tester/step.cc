@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include "libs/core/status.h"
-
 #include "libs/repo/repository.h"
 
 namespace slipway::tester {
@@ -16,8 +15,7 @@ absl::StatusOr<v1::StepResult> TesterStep::Handle(const v1::StepCommand& command
   if (auto st = runtime::LoadArtifact(artifacts_, command, "change_set", change_set); !st.ok())
     return st;
   if (map.test_command().empty())
-    return runtime::Failed(
-        "no test command: the mapper found no test system in this repository");
+    return runtime::Failed("no test command: the mapper found no test system in this repository");
   auto repo = repo::OpenTarget(command.repository());
   if (!repo.ok()) return runtime::Failed(std::string(repo.status().message()));
   auto report = RunTests(*repo, command.base_commit(), change_set, map.test_command(), options_);
@@ -25,9 +23,9 @@ absl::StatusOr<v1::StepResult> TesterStep::Handle(const v1::StepCommand& command
   auto digest = artifacts_.PutMessage(*report);
   if (!digest.ok()) return digest.status();
 
-  std::string counts = fmt::format("{} run, {} passed, {} failed, {} errors, {} skipped in {:.1f} s",
-                                   report->total(), report->passed(), report->failed(),
-                                   report->errors(), report->skipped(), report->seconds());
+  std::string counts = fmt::format(
+      "{} run, {} passed, {} failed, {} errors, {} skipped in {:.1f} s", report->total(),
+      report->passed(), report->failed(), report->errors(), report->skipped(), report->seconds());
   v1::StepResult result;
   bool passed = !report->timed_out() && report->exit_code() == 0 && report->failed() == 0 &&
                 report->errors() == 0 && report->total() > 0;
@@ -41,8 +39,8 @@ absl::StatusOr<v1::StepResult> TesterStep::Handle(const v1::StepCommand& command
       if (!names.empty()) names += ", ";
       names += f.classname().empty() ? f.name() : f.classname() + "::" + f.name();
     }
-    result = runtime::Failed(
-        fmt::format("{} ({}){}", why, counts, names.empty() ? "" : ": " + names));
+    result =
+        runtime::Failed(fmt::format("{} ({}){}", why, counts, names.empty() ? "" : ": " + names));
     result.set_summary(counts);
   }
   v1::TestReport summary = *report;

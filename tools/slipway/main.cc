@@ -95,12 +95,14 @@ class Progress {
       last = s.status();
       std::string name = fmt::format("{:<12}", StepName(s.step()));
       if (s.status() == "running")
-        std::cout << "  … " << name << (s.attempt() > 1 ? fmt::format("attempt {}", s.attempt()) : "running") << "\n";
+        std::cout << "  … " << name
+                  << (s.attempt() > 1 ? fmt::format("attempt {}", s.attempt()) : "running") << "\n";
       else if (s.status() == "succeeded")
-        std::cout << "  ✓ " << name << fmt::format("{:>8}  ", Seconds(s.duration_ms())) << s.summary() << "\n";
+        std::cout << "  ✓ " << name << fmt::format("{:>8}  ", Seconds(s.duration_ms()))
+                  << s.summary() << "\n";
       else
-        std::cout << "  ✗ " << name << fmt::format("{:>8}  ", Seconds(s.duration_ms())) << s.status() << ": "
-                  << s.error() << "\n";
+        std::cout << "  ✗ " << name << fmt::format("{:>8}  ", Seconds(s.duration_ms()))
+                  << s.status() << ": " << s.error() << "\n";
       std::cout.flush();
     }
   }
@@ -338,10 +340,9 @@ int main(int argc, char** argv) {
       return kOk;
     }
     if (!g.json)
-      std::cout << fmt::format("stack up in {:.1f} s\n",
-                               std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                                             started)
-                                   .count());
+      std::cout << fmt::format(
+          "stack up in {:.1f} s\n",
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     auto req = BuildRequest(run_args);
     if (!req.ok()) {
       std::cerr << "error: " << req.status().message() << "\n";
@@ -414,8 +415,7 @@ int main(int argc, char** argv) {
     }
     for (const auto& d : resp.deployments())
       std::cout << fmt::format("{}  {:<10} {:<12} {}", d.id(), StatusName(d.status()),
-                               StepName(d.current_step()),
-                               d.recommendation().title().substr(0, 60))
+                               StepName(d.current_step()), d.recommendation().title().substr(0, 60))
                 << "\n";
     if (!resp.next_page_token().empty())
       std::cout << "next page: --page-token " << resp.next_page_token() << "\n";
