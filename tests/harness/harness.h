@@ -1,0 +1,64 @@
+// Test harness: temporary folders, the sample repository, child processes and waiting on a
+// condition with a deadline (no fixed sleeps).
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace slipway::testing {
+
+// A fresh folder under the system's temp folder, removed by the destructor.
+class TempDir {
+ public:
+  explicit TempDir(const std::string& prefix = "slipway-test");
+  ~TempDir();
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+std::filesystem::path SourceDir();  // $SLIPWAY_SOURCE_DIR
+std::filesystem::path BinDir();     // $SLIPWAY_BIN_DIR
+
+// Creates the sample repository (examples/repos-src/inventory-service as a git repository)
+// under `dir` and returns its path.
+std::filesystem::path PrepareSampleRepo(const std::filesystem::path& dir,
+                                        const std::string& name = "inventory-service");
+
+// Runs `command` through the shell; returns its exit code and combined output.
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;
+};
+CommandResult RunCommand(const std::string& command);
+
+// A child process with its output in a file.
+class ChildProcess {
+ public:
+  ChildProcess(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
+               const std::filesystem::path& log);
+  ~ChildProcess();
+  // SIGTERM, then waits up to `grace`; SIGKILL after. Returns the exit code (or 128+signal).
+  int Terminate(std::chrono::milliseconds grace = std::chrono::seconds(10));
+  bool Running();
+  std::string Output() const;
+  pid_t pid() const { return pid_; }
+
+ private:
+  pid_t pid_ = -1;
+  int exit_code_ = -1;
+  std::filesystem::path log_;
+};
+
+// Calls `condition` until it returns true or `limit` passes; returns its last answer.
+bool WaitFor(const std::function<bool()>& condition, std::chrono::milliseconds limit,
+             std::chrono::milliseconds every = std::chrono::milliseconds(50));
+
+}  // namespace slipway::testing

@@ -1,0 +1,377 @@
+// Deployments through the whole stack in one process: the real broker (librdkafka's mock
+// cluster over TCP), a real PostgreSQL cluster, every service, the orchestrator's gRPC API.
+#include <grpcpp/grpcpp.h>
+
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "gtest/gtest.h"
+#include "libs/stack/embedded_stack.h"
+#include "services/orchestrator/saga.h"
+#include "slipway/v1/deployments.grpc.pb.h"
+#include "tests/harness/harness.h"
+
+namespace slipway {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using testing::RunCommand;
+using testing::TempDir;
+
+std::string ReadFile(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string Example(const std::string& name) {
+  return ReadFile(testing::SourceDir() / "examples" / "recommendations" / name);
+}
+
+class Client {
+ public:
+  explicit Client(const std::string& target)
+      : stub_(v1::Deployments::NewStub(grpc::CreateChannel(target, grpc::InsecureChannelCredentials()))) {}
+
+  v1::Deployment Submit(const std::string& json, const std::string& repo,
+                        v1::Mode mode = v1::MODE_UNSPECIFIED) {
+    grpc::ClientContext ctx;
+    v1::SubmitRequest req;
+    req.set_recommendation_json(json);
+    req.set_repository(repo);
+    req.set_mode(mode);
+    v1::SubmitResponse resp;
+    grpc::Status st = stub_->Submit(&ctx, req, &resp);
+    EXPECT_TRUE(st.ok()) << st.error_message();
+    return resp.deployment();
+  }
+
+  v1::Deployment Get(const std::string& id) {
+    grpc::ClientContext ctx;
+    v1::GetRequest req;
+    req.set_id(id);
+    v1::Deployment d;
+    grpc::Status st = stub_->Get(&ctx, req, &d);
+    EXPECT_TRUE(st.ok()) << st.error_message();
+    return d;
+  }
+
+  v1::Deployment WaitDone(const std::string& id, std::chrono::milliseconds limit = 120s) {
+    v1::Deployment d;
+    testing::WaitFor([&] {
+      d = Get(id);
+      return orchestrator::IsTerminal(d.status());
+    }, limit);
+    return d;
+  }
+
+  v1::Deployments::Stub& stub() { return *stub_; }
+
+ private:
+  std::unique_ptr<v1::Deployments::Stub> stub_;
+};
+
+class StackTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    state_ = new TempDir("slipway-stack");
+    stack::StackOptions o;
+    o.state_dir = state_->path() / "state";
+    o.test_timeout_s = 120;
+    auto s = stack::EmbeddedStack::Start(o);
+    ASSERT_TRUE(s.ok()) << s.status();
+    stack_ = s->release();
+    client_ = new Client(stack_->grpc_target());
+  }
+  static void TearDownTestSuite() {
+    delete client_;
+    delete stack_;
+    delete state_;
+  }
+  void SetUp() override { repos_ = std::make_unique<TempDir>("slipway-repos"); }
+
+  fs::path NewRepo() { return testing::PrepareSampleRepo(repos_->path() / std::to_string(n_++)); }
+
+  static TempDir* state_;
+  static stack::EmbeddedStack* stack_;
+  static Client* client_;
+  std::unique_ptr<TempDir> repos_;
+  int n_ = 0;
+};
+TempDir* StackTest::state_ = nullptr;
+stack::EmbeddedStack* StackTest::stack_ = nullptr;
+Client* StackTest::client_ = nullptr;
+
+std::string Git(const fs::path& repo, const std::string& args) {
+  auto r = RunCommand("git -C '" + repo.string() + "' " + args);
+  EXPECT_EQ(r.exit_code, 0) << args << ": " << r.output;
+  while (!r.output.empty() && r.output.back() == '\n') r.output.pop_back();
+  return r.output;
+}
+
+TEST_F(StackTest, LocalCommitLeavesOneTestedCommitOnANewBranch) {
+  fs::path repo = NewRepo();
+  std::string base = Git(repo, "rev-parse HEAD");
+  auto d = client_->Submit(Example("low-stock-alerts.json"), repo.string(), v1::MODE_LOCAL_COMMIT);
+  ASSERT_FALSE(d.id().empty());
+  d = client_->WaitDone(d.id());
+  ASSERT_EQ(d.status(), v1::DEPLOYMENT_STATUS_SUCCEEDED) << d.error();
+
+  // Every step ran once and succeeded, in order.
+  std::vector<v1::Step> expected = orchestrator::StepsFor(v1::MODE_LOCAL_COMMIT);
+  ASSERT_EQ(d.steps_size(), static_cast<int>(expected.size()));
+  for (size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ(d.steps(i).step(), expected[i]);
+    EXPECT_EQ(d.steps(i).status(), "succeeded");
+    EXPECT_EQ(d.steps(i).attempt(), 1u);
+  }
+  EXPECT_EQ(d.base_commit(), base);
+  EXPECT_GT(d.tests().total(), 0u);
+  EXPECT_EQ(d.tests().failed(), 0u);
+  EXPECT_EQ(d.tests().passed(), d.tests().total() - d.tests().skipped());
+
+  // The branch holds exactly one new commit on top of the base, with the deployment trailer.
+  EXPECT_TRUE(std::regex_match(d.branch(), std::regex("slipway/[a-z0-9-]+-[0-9a-f]{8}")))
+      << d.branch();
+  EXPECT_EQ(Git(repo, "rev-parse " + d.branch()), d.commit());
+  EXPECT_EQ(Git(repo, "rev-parse " + d.branch() + "^"), base);
+  std::string message = Git(repo, "log -1 --format=%B " + d.branch());
+  EXPECT_NE(message.find("Slipway-Deployment: " + d.id()), std::string::npos) << message;
+  std::string files = Git(repo, "diff --name-only " + base + " " + d.branch());
+  EXPECT_NE(files.find("inventory/"), std::string::npos) << files;
+  EXPECT_NE(files.find("tests/test_"), std::string::npos) << files;
+  // The work tree and HEAD were left alone.
+  EXPECT_EQ(Git(repo, "rev-parse HEAD"), base);
+  EXPECT_EQ(Git(repo, "status --porcelain"), "");
+
+  // The repository's own test command passes on the branch, run independently of Slipway.
+  TempDir wt("slipway-verify");
+  Git(repo, "worktree add -q '" + (wt.path() / "w").string() + "' " + d.branch());
+  auto pytest = RunCommand("cd '" + (wt.path() / "w").string() +
+                           "' && PATH=/usr/local/bin:/usr/bin:/bin python3 -m pytest -q -p no:cacheprovider");
+  EXPECT_EQ(pytest.exit_code, 0) << pytest.output;
+  EXPECT_NE(pytest.output.find(std::to_string(d.tests().passed()) + " passed"), std::string::npos)
+      << pytest.output;
+}
+
+TEST_F(StackTest, DryRunWritesNothingToGit) {
+  fs::path repo = NewRepo();
+  std::string refs_before = Git(repo, "for-each-ref");
+  auto d = client_->Submit(Example("bulk-discount.json"), repo.string(), v1::MODE_DRY_RUN);
+  d = client_->WaitDone(d.id());
+  ASSERT_EQ(d.status(), v1::DEPLOYMENT_STATUS_SUCCEEDED) << d.error();
+  EXPECT_EQ(d.steps_size(), 6);
+  EXPECT_TRUE(d.branch().empty());
+  EXPECT_GT(d.tests().passed(), 0u);
+  EXPECT_EQ(Git(repo, "for-each-ref"), refs_before);
+}
+
+TEST_F(StackTest, ProposedFilesAreAppliedAndTested) {
+  fs::path repo = NewRepo();
+  auto d = client_->Submit(Example("restock-report-proposed.json"), repo.string());
+  d = client_->WaitDone(d.id());
+  ASSERT_EQ(d.status(), v1::DEPLOYMENT_STATUS_SUCCEEDED) << d.error();
+  std::string files = Git(repo, "show --name-only --format= " + d.branch());
+  EXPECT_NE(files.find("inventory/restock_report.py"), std::string::npos) << files;
+  EXPECT_NE(files.find("tests/test_restock_report.py"), std::string::npos) << files;
+}
+
+TEST_F(StackTest, AFailingGeneratedTestFailsTheDeploymentAndIsNamed) {
+  fs::path repo = NewRepo();
+  std::string json = R"({"title": "Broken feature", "description": "A change whose test fails.",
+    "provider": "proposed", "proposed_files": [
+      {"path": "inventory/broken.py", "content": "def answer():\n    return 41\n"},
+      {"path": "tests/test_broken.py",
+       "content": "from inventory.broken import answer\n\ndef test_answer_is_42():\n    assert answer() == 42\n"}]})";
+  auto d = client_->Submit(json, repo.string());
+  d = client_->WaitDone(d.id());
+  ASSERT_EQ(d.status(), v1::DEPLOYMENT_STATUS_FAILED);
+  EXPECT_EQ(d.failed_step(), v1::STEP_TEST);
+  EXPECT_NE(d.error().find("test_answer_is_42"), std::string::npos) << d.error();
+  ASSERT_GE(d.tests().failures_size(), 1);
+  EXPECT_EQ(d.tests().failures(0).name(), "test_answer_is_42");
+  EXPECT_EQ(d.tests().failed(), 1u);
+  EXPECT_TRUE(d.branch().empty());
+  EXPECT_EQ(Git(repo, "branch --list 'slipway/*'"), "");
+}
+
+TEST_F(StackTest, SecretsInTheChangeSetStopTheDeployment) {
+  fs::path repo = NewRepo();
+  std::string json = R"({"title": "Leaky config", "description": "Adds a config with a key.",
+    "proposed_files": [{"path": "inventory/settings.py",
+      "content": "AWS_ACCESS_KEY_ID = \"AKIAQWERTYUIOPASDFGH\"\n"}]})";
+  auto d = client_->Submit(json, repo.string());
+  d = client_->WaitDone(d.id());
+  ASSERT_EQ(d.status(), v1::DEPLOYMENT_STATUS_FAILED) << d.error();
+  EXPECT_EQ(d.failed_step(), v1::STEP_SAFETY_POST);
+  EXPECT_NE(d.error().find("aws"), std::string::npos) << d.error();
+  EXPECT_EQ(d.error().find("AKIAQWERTYUIOPASDFGH"), std::string::npos) << "secret echoed";
+}
+
+TEST_F(StackTest, BadRecommendationsAreRejectedWithTheFieldAndRecorded) {
+  fs::path repo = NewRepo();
+  fs::path bad = testing::SourceDir() / "examples" / "recommendations" / "bad";
+  struct Case {
+    std::string json;
+    std::string field;
+    std::string words;
+  };
+  std::vector<Case> cases = {
+      {ReadFile(bad / "malformed.json"), "recommendation", "malformed JSON"},
+      {ReadFile(bad / "missing-title.json"), "title", "title"},
+      {ReadFile(bad / "missing-description.json"), "description", "description"},
+      {ReadFile(bad / "unknown-mode.json"), "mode", "yolo"},
+      {ReadFile(bad / "unknown-field.json"), "priority", "unknown field"},
+      {ReadFile(bad / "path-escape.json"), "proposed_files[0].path", ".."},
+      {R"({"title": "Huge", "description": ")" + std::string(10 << 20, 'x') + R"("})",
+       "description", "10485760 bytes, limit 65536"},
+  };
+  std::vector<std::string> ids;
+  for (const auto& c : cases) {
+    auto d = client_->Submit(c.json, repo.string());
+    ASSERT_EQ(d.status(), v1::DEPLOYMENT_STATUS_REJECTED) << c.field;
+    EXPECT_EQ(d.rejected_field(), c.field) << d.error();
+    EXPECT_NE(d.error().find(c.words), std::string::npos) << d.error();
+    EXPECT_LT(d.recommendation().description().size(), 8192u);
+    ids.push_back(d.id());
+  }
+  // Recorded: the rejections are listed like any other deployment.
+  grpc::ClientContext ctx;
+  v1::ListRequest req;
+  req.set_status(v1::DEPLOYMENT_STATUS_REJECTED);
+  req.set_page_size(100);
+  v1::ListResponse resp;
+  ASSERT_TRUE(client_->stub().List(&ctx, req, &resp).ok());
+  for (const auto& id : ids) {
+    bool found = false;
+    for (const auto& d : resp.deployments()) found |= d.id() == id;
+    EXPECT_TRUE(found) << id;
+  }
+  EXPECT_EQ(Git(repo, "branch --list 'slipway/*'"), "");
+}
+
+TEST_F(StackTest, DeploymentsOfOneRepositoryRunOneAtATimeInOrder) {
+  fs::path repo = NewRepo();
+  auto a = client_->Submit(Example("bulk-discount.json"), repo.string(), v1::MODE_DRY_RUN);
+  auto b = client_->Submit(Example("reorder-point.json"), repo.string(), v1::MODE_DRY_RUN);
+  EXPECT_EQ(b.status(), v1::DEPLOYMENT_STATUS_QUEUED);
+  a = client_->WaitDone(a.id());
+  b = client_->WaitDone(b.id());
+  ASSERT_EQ(a.status(), v1::DEPLOYMENT_STATUS_SUCCEEDED) << a.error();
+  ASSERT_EQ(b.status(), v1::DEPLOYMENT_STATUS_SUCCEEDED) << b.error();
+  // b's first step started after a's last step finished.
+  auto last = a.steps(a.steps_size() - 1).finished_at();
+  auto first = b.steps(0).started_at();
+  EXPECT_TRUE(first.seconds() > last.seconds() ||
+              (first.seconds() == last.seconds() && first.nanos() >= last.nanos()));
+}
+
+TEST_F(StackTest, CancelStopsADeploymentAndFreesTheRepository) {
+  fs::path repo = NewRepo();
+  auto a = client_->Submit(Example("bulk-discount.json"), repo.string());
+  auto b = client_->Submit(Example("reorder-point.json"), repo.string(), v1::MODE_DRY_RUN);
+  grpc::ClientContext ctx;
+  v1::CancelRequest req;
+  req.set_id(a.id());
+  req.set_reason("changed my mind");
+  v1::Deployment cancelled;
+  ASSERT_TRUE(client_->stub().Cancel(&ctx, req, &cancelled).ok());
+  EXPECT_EQ(cancelled.status(), v1::DEPLOYMENT_STATUS_CANCELLED);
+  EXPECT_NE(cancelled.error().find("changed my mind"), std::string::npos);
+  // The queued one gets the repository and finishes; the cancelled one stays cancelled even
+  // when its in-flight step answers late.
+  b = client_->WaitDone(b.id());
+  EXPECT_EQ(b.status(), v1::DEPLOYMENT_STATUS_SUCCEEDED) << b.error();
+  EXPECT_EQ(client_->Get(a.id()).status(), v1::DEPLOYMENT_STATUS_CANCELLED);
+  EXPECT_EQ(Git(repo, "branch --list 'slipway/*'"), "");
+  // Cancelling twice is refused with a reason.
+  grpc::ClientContext ctx2;
+  grpc::Status again = client_->stub().Cancel(&ctx2, req, &cancelled);
+  EXPECT_EQ(again.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+}
+
+TEST_F(StackTest, ListPagesAndFilters) {
+  fs::path repo = NewRepo();
+  for (int i = 0; i < 3; ++i)
+    client_->Submit(R"({"title": "x"})", repo.string());  // rejected: no description
+  grpc::ClientContext ctx;
+  v1::ListRequest req;
+  req.set_repository(repo.string());
+  req.set_page_size(2);
+  v1::ListResponse page1;
+  ASSERT_TRUE(client_->stub().List(&ctx, req, &page1).ok());
+  ASSERT_EQ(page1.deployments_size(), 2);
+  ASSERT_FALSE(page1.next_page_token().empty());
+  grpc::ClientContext ctx2;
+  req.set_page_token(page1.next_page_token());
+  v1::ListResponse page2;
+  ASSERT_TRUE(client_->stub().List(&ctx2, req, &page2).ok());
+  ASSERT_EQ(page2.deployments_size(), 1);
+  EXPECT_TRUE(page2.next_page_token().empty());
+  EXPECT_NE(page2.deployments(0).id(), page1.deployments(0).id());
+  EXPECT_NE(page2.deployments(0).id(), page1.deployments(1).id());
+}
+
+TEST_F(StackTest, WatchStreamsUntilTheEnd) {
+  fs::path repo = NewRepo();
+  auto d = client_->Submit(Example("bulk-discount.json"), repo.string(), v1::MODE_DRY_RUN);
+  grpc::ClientContext ctx;
+  v1::WatchRequest req;
+  req.set_id(d.id());
+  auto reader = client_->stub().Watch(&ctx, req);
+  v1::DeploymentUpdate u;
+  int updates = 0;
+  std::string last_kind;
+  v1::Deployment last;
+  while (reader->Read(&u)) {
+    ++updates;
+    last_kind = u.kind();
+    last = u.deployment();
+  }
+  EXPECT_TRUE(reader->Finish().ok());
+  EXPECT_GE(updates, 3);
+  EXPECT_EQ(last_kind, "finished");
+  EXPECT_EQ(last.status(), v1::DEPLOYMENT_STATUS_SUCCEEDED);
+  grpc::ClientContext ctx2;
+  req.set_id("00000000-0000-4000-8000-000000000000");
+  auto missing = client_->stub().Watch(&ctx2, req);
+  while (missing->Read(&u)) {
+  }
+  EXPECT_EQ(missing->Finish().error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+// A step whose service never answers: the saga times it out, retries it, then fails the
+// deployment naming the step and the reason.
+TEST(StackTimeouts, AStepThatNeverAnswersIsRetriedThenFailed) {
+  TempDir state("slipway-timeouts");
+  stack::StackOptions o;
+  o.state_dir = state.path() / "state";
+  o.services = {"safety", "mapper", "analyzer", "implementer", "tester"};  // no git service
+  o.orchestrator.step_timeout_s = 1.5;
+  o.orchestrator.max_attempts = 2;
+  o.orchestrator.retry_backoff_s = 0.2;
+  o.orchestrator.tick_s = 0.1;
+  auto s = stack::EmbeddedStack::Start(o);
+  ASSERT_TRUE(s.ok()) << s.status();
+  Client client((*s)->grpc_target());
+  fs::path repo = testing::PrepareSampleRepo(state.path() / "repos");
+  auto d = client.Submit(Example("bulk-discount.json"), repo.string(), v1::MODE_LOCAL_COMMIT);
+  d = client.WaitDone(d.id());
+  ASSERT_EQ(d.status(), v1::DEPLOYMENT_STATUS_FAILED);
+  EXPECT_EQ(d.failed_step(), v1::STEP_GIT);
+  EXPECT_NE(d.error().find("no result within 1.5 s (after 2 attempts)"), std::string::npos)
+      << d.error();
+  int git_attempts = 0;
+  for (const auto& step : d.steps())
+    if (step.step() == v1::STEP_GIT) {
+      ++git_attempts;
+      EXPECT_EQ(step.status(), "timed-out");
+    }
+  EXPECT_EQ(git_attempts, 2);
+}
+
+}  // namespace
+}  // namespace slipway
