@@ -24,6 +24,9 @@ void AddCommonOptions(CLI::App& app, CommonConfig& c, const std::string& default
   app.add_option("--log-level", c.log_level, "trace|debug|info|warn|error")
       ->envname("SLIPWAY_LOG_LEVEL")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+  app.add_option("--kafka", c.kafka, "extra librdkafka property, key=value (repeatable)")
+      ->envname("SLIPWAY_KAFKA")
+      ->delimiter(',');
   app.add_option("--log-format", c.log_format, "text|json")
       ->envname("SLIPWAY_LOG_FORMAT")
       ->check(CLI::IsMember({"text", "json"}));

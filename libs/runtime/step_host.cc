@@ -18,7 +18,7 @@ absl::StatusOr<std::unique_ptr<StepServiceHost>> StepServiceHost::Start(
   if (auto st = store::WaitForServer(common.database_url, 60s); !st.ok()) return st;
   h->pool_ = std::make_unique<store::ConnectionPool>(common.database_url);
   if (auto st = store::Migrate(*h->pool_); !st.ok()) return st;
-  bus::BusConfig bus_config{common.brokers, common.replica_id, {}};
+  bus::BusConfig bus_config{common.brokers, common.replica_id, common.kafka};
   auto producer = bus::Producer::Create(bus_config);
   if (!producer.ok()) return producer.status();
   h->producer_ = std::move(*producer);

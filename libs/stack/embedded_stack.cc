@@ -64,6 +64,9 @@ absl::StatusOr<std::unique_ptr<EmbeddedStack>> EmbeddedStack::Start(const StackO
   common.brokers = s->broker_->bootstraps();
   common.database_url = s->postgres_->url();
   common.log_level = options.log_level;
+  // The embedded broker answers an empty fetch only when its wait runs out (it does not wake
+  // a waiting fetch when data arrives, as Kafka does): keep the wait short.
+  common.kafka["fetch.wait.max.ms"] = std::to_string(options.fetch_wait_ms);
   if (options.run_orchestrator) {
     common.grpc_listen = options.grpc_listen;
     common.replica_id = "orchestrator";

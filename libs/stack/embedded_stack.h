@@ -29,6 +29,7 @@ struct StackOptions {
   orchestrator::HostOptions orchestrator;
   double test_timeout_s = 600;
   std::string log_level = "warn";
+  int fetch_wait_ms = 2;
 };
 
 class EmbeddedStack {

@@ -37,7 +37,8 @@ TEST_F(CliTest, RunPrintsStepsBranchCommitAndTests) {
   auto r = Slipway("run examples/recommendations/reorder-point.json --repo '" + repo_.string() +
                    "' --mode local-commit");
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  for (const char* step : {"safety-pre", "map", "analyze", "implement", "test", "safety-post", "git"})
+  for (const char* step :
+       {"safety-pre", "map", "analyze", "implement", "test", "safety-post", "git"})
     EXPECT_NE(r.output.find(std::string("✓ ") + step), std::string::npos) << step << r.output;
   EXPECT_NE(r.output.find("result: succeeded"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("branch: slipway/"), std::string::npos) << r.output;

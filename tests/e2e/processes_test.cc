@@ -66,18 +66,20 @@ class ProcessesTest : public ::testing::Test {
     std::smatch m;
     std::regex port_re("serving gRPC on port ([0-9]+)");
     std::string out;
-    bool up = testing::WaitFor([&] {
-      out = orch.Output();
-      return std::regex_search(out, m, port_re);
-    }, 60s);
+    bool up = testing::WaitFor(
+        [&] {
+          out = orch.Output();
+          return std::regex_search(out, m, port_re);
+        },
+        60s);
     EXPECT_TRUE(up) << out;
     if (!up) return nullptr;
-    return v1::Deployments::NewStub(grpc::CreateChannel("127.0.0.1:" + m[1].str(),
-                                                        grpc::InsecureChannelCredentials()));
+    return v1::Deployments::NewStub(
+        grpc::CreateChannel("127.0.0.1:" + m[1].str(), grpc::InsecureChannelCredentials()));
   }
 
-  v1::Deployment Submit(v1::Deployments::Stub& stub, const std::string& json,
-                        const fs::path& repo, v1::Mode mode) {
+  v1::Deployment Submit(v1::Deployments::Stub& stub, const std::string& json, const fs::path& repo,
+                        v1::Mode mode) {
     grpc::ClientContext ctx;
     v1::SubmitRequest req;
     req.set_recommendation_json(json);
@@ -92,12 +94,14 @@ class ProcessesTest : public ::testing::Test {
   v1::Deployment WaitDone(v1::Deployments::Stub& stub, const std::string& id,
                           std::chrono::milliseconds limit = 180s) {
     v1::Deployment d;
-    testing::WaitFor([&] {
-      grpc::ClientContext ctx;
-      v1::GetRequest req;
-      req.set_id(id);
-      return stub.Get(&ctx, req, &d).ok() && orchestrator::IsTerminal(d.status());
-    }, limit, 100ms);
+    testing::WaitFor(
+        [&] {
+          grpc::ClientContext ctx;
+          v1::GetRequest req;
+          req.set_id(id);
+          return stub.Get(&ctx, req, &d).ok() && orchestrator::IsTerminal(d.status());
+        },
+        limit, 100ms);
     return d;
   }
 
@@ -123,8 +127,8 @@ TEST_F(ProcessesTest, ADeploymentCrossesEveryServiceProcess) {
   fs::path repo = testing::PrepareSampleRepo(dir_->path() / "repos");
   std::string base = RunCommand("git -C '" + repo.string() + "' rev-parse HEAD").output;
   base.pop_back();
-  std::string json = ReadFile(testing::SourceDir() / "examples" / "recommendations" /
-                              "low-stock-alerts.json");
+  std::string json =
+      ReadFile(testing::SourceDir() / "examples" / "recommendations" / "low-stock-alerts.json");
   auto d = Submit(*stub, json, repo, v1::MODE_LOCAL_COMMIT);
   d = WaitDone(*stub, d.id());
   ASSERT_EQ(d.status(), v1::DEPLOYMENT_STATUS_SUCCEEDED) << d.error();
@@ -152,8 +156,8 @@ TEST_F(ProcessesTest, TwoReplicasShareTheWorkAndNoCommandIsHandledTwice) {
   auto& mapper_a = Start("mapper", "mapper-a");
   auto& mapper_b = Start("mapper", "mapper-b");
   const int kDeployments = 16;
-  std::string json = ReadFile(testing::SourceDir() / "examples" / "recommendations" /
-                              "bulk-discount.json");
+  std::string json =
+      ReadFile(testing::SourceDir() / "examples" / "recommendations" / "bulk-discount.json");
   std::vector<std::string> ids;
   for (int i = 0; i < kDeployments; ++i) {
     fs::path repo = testing::PrepareSampleRepo(dir_->path() / ("repos" + std::to_string(i)));

@@ -19,8 +19,8 @@ namespace fs = std::filesystem;
 
 TempDir::TempDir(const std::string& prefix) {
   std::random_device rd;
-  path_ = fs::temp_directory_path() / (prefix + "-" + std::to_string(::getpid()) + "-" +
-                                       std::to_string(rd() % 1000000));
+  path_ = fs::temp_directory_path() /
+          (prefix + "-" + std::to_string(::getpid()) + "-" + std::to_string(rd() % 1000000));
   fs::create_directories(path_);
 }
 

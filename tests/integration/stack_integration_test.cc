@@ -34,7 +34,8 @@ std::string Example(const std::string& name) {
 class Client {
  public:
   explicit Client(const std::string& target)
-      : stub_(v1::Deployments::NewStub(grpc::CreateChannel(target, grpc::InsecureChannelCredentials()))) {}
+      : stub_(v1::Deployments::NewStub(
+            grpc::CreateChannel(target, grpc::InsecureChannelCredentials()))) {}
 
   v1::Deployment Submit(const std::string& json, const std::string& repo,
                         v1::Mode mode = v1::MODE_UNSPECIFIED) {
@@ -61,10 +62,12 @@ class Client {
 
   v1::Deployment WaitDone(const std::string& id, std::chrono::milliseconds limit = 120s) {
     v1::Deployment d;
-    testing::WaitFor([&] {
-      d = Get(id);
-      return orchestrator::IsTerminal(d.status());
-    }, limit);
+    testing::WaitFor(
+        [&] {
+          d = Get(id);
+          return orchestrator::IsTerminal(d.status());
+        },
+        limit);
     return d;
   }
 
@@ -150,8 +153,9 @@ TEST_F(StackTest, LocalCommitLeavesOneTestedCommitOnANewBranch) {
   // The repository's own test command passes on the branch, run independently of Slipway.
   TempDir wt("slipway-verify");
   Git(repo, "worktree add -q '" + (wt.path() / "w").string() + "' " + d.branch());
-  auto pytest = RunCommand("cd '" + (wt.path() / "w").string() +
-                           "' && PATH=/usr/local/bin:/usr/bin:/bin python3 -m pytest -q -p no:cacheprovider");
+  auto pytest =
+      RunCommand("cd '" + (wt.path() / "w").string() +
+                 "' && PATH=/usr/local/bin:/usr/bin:/bin python3 -m pytest -q -p no:cacheprovider");
   EXPECT_EQ(pytest.exit_code, 0) << pytest.output;
   EXPECT_NE(pytest.output.find(std::to_string(d.tests().passed()) + " passed"), std::string::npos)
       << pytest.output;
