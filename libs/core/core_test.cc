@@ -41,6 +41,9 @@ TEST(Text, SlugifyIsSafeForAnyTitle) {
   EXPECT_EQ(Slugify("日本語"), "change");
   EXPECT_LE(Slugify(std::string(10000, 'a'), 40).size(), 40u);
   EXPECT_EQ(Slugify("one two three", 8), "one-two");
+  EXPECT_EQ(Slugify("Alert when an item falls below its low-stock threshold"),
+            "alert-when-an-item-falls-below-its-low");
+  EXPECT_EQ(Slugify("supercalifragilistic", 5), "super");
   EXPECT_EQ(IdentifierFrom("3D Printing queue"), "n_3d_printing_queue");
 }
 

@@ -6,22 +6,29 @@ namespace slipway {
 namespace {
 
 std::string JoinWords(std::string_view text, size_t max_len, char sep) {
+  // Whole words while they fit; a first word longer than the limit is cut.
   std::string out;
-  bool pending_sep = false;
+  std::string word;
+  auto flush = [&]() -> bool {
+    if (word.empty()) return true;
+    size_t needed = out.empty() ? word.size() : out.size() + 1 + word.size();
+    if (needed > max_len) {
+      if (out.empty()) out = word.substr(0, max_len);
+      return false;
+    }
+    if (!out.empty()) out.push_back(sep);
+    out += word;
+    word.clear();
+    return true;
+  };
   for (unsigned char c : text) {
-    if (std::isalnum(c) && c < 0x80) {
-      if (pending_sep && !out.empty()) {
-        if (out.size() + 1 >= max_len) break;
-        out.push_back(sep);
-      }
-      pending_sep = false;
-      if (out.size() >= max_len) break;
-      out.push_back(static_cast<char>(std::tolower(c)));
-    } else {
-      pending_sep = true;
+    if (c < 0x80 && std::isalnum(c)) {
+      word.push_back(static_cast<char>(std::tolower(c)));
+    } else if (!flush()) {
+      return out;
     }
   }
-  while (!out.empty() && out.back() == sep) out.pop_back();
+  flush();
   return out;
 }
 

@@ -12,6 +12,10 @@ namespace slipway::runtime {
 
 using namespace std::chrono_literals;
 
+namespace {
+constexpr int kMaxPermanentFailures = 3;
+}
+
 absl::Status SendToDeadLetter(bus::Producer& producer, const bus::Message& message,
                               const std::string& reason) {
   bus::Message dl;
@@ -73,7 +77,13 @@ absl::Status StepWorker::Process(const bus::Message& message) {
   }
 
   auto started = std::chrono::steady_clock::now();
-  absl::StatusOr<v1::StepResult> outcome = handler_.Handle(command);
+  absl::StatusOr<v1::StepResult> outcome = absl::InternalError("handler did not run");
+  try {
+    outcome = handler_.Handle(command);
+  } catch (const std::exception& e) {
+    // A bug in a handler fails the step with the reason instead of taking the service down.
+    outcome = absl::InternalError(fmt::format("{} handler threw: {}", options_.service, e.what()));
+  }
   auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
                     std::chrono::steady_clock::now() - started)
                     .count();
@@ -131,8 +141,16 @@ absl::Status StepWorker::Run(const std::atomic<bool>& stop) {
     const bus::Message& message = **polled;
     // Infrastructure trouble (database down): retry the same message until it goes through or
     // we are told to stop; without a commit the group redelivers it after a restart.
+    int attempts = 0;
     for (auto backoff = 200ms;; backoff = std::min(backoff * 2, std::chrono::milliseconds(5000))) {
       auto st = Process(message);
+      // A message that keeps failing for a reason retrying cannot fix goes to the dead-letter
+      // topic after a few attempts; retryable trouble (database down) is retried until it
+      // clears or the service stops (uncommitted, it is redelivered after a restart).
+      if (!st.ok() && !IsRetryable(st) && ++attempts >= kMaxPermanentFailures) {
+        DeadLetter(message, fmt::format("failed {} times: {}", attempts, st.message()));
+        st = absl::OkStatus();
+      }
       if (st.ok()) {
         if (auto c = (*consumer)->Commit(message); !c.ok())
           spdlog::warn("offset commit: {}", c.ToString());

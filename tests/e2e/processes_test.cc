@@ -1,6 +1,8 @@
 // Every service as its own process (the real slipway-<name> binaries), against a broker and a
 // PostgreSQL server started by this harness.
+#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
+#include <grpcpp/impl/codegen/client_unary_call.h>
 
 #include <fstream>
 #include <regex>
@@ -112,6 +114,39 @@ class ProcessesTest : public ::testing::Test {
   std::vector<std::unique_ptr<ChildProcess>> processes_;
 };
 
+// Calls grpc.health.v1.Health/Check with an empty service name; true when SERVING.
+bool Serving(const std::string& target) {
+  auto channel = grpc::CreateChannel(target, grpc::InsecureChannelCredentials());
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + 5s);
+  grpc::Slice empty("", 0);  // HealthCheckRequest{} is empty on the wire
+  grpc::ByteBuffer request(&empty, 1), response;
+  grpc::Status st = grpc::internal::BlockingUnaryCall<grpc::ByteBuffer, grpc::ByteBuffer>(
+      channel.get(),
+      grpc::internal::RpcMethod("/grpc.health.v1.Health/Check",
+                                grpc::internal::RpcMethod::NORMAL_RPC),
+      &ctx, request, &response);
+  if (!st.ok()) return false;
+  std::vector<grpc::Slice> slices;
+  if (!response.Dump(&slices).ok()) return false;
+  std::string bytes;
+  for (const auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  return bytes == std::string("\x08\x01", 2);  // HealthCheckResponse{status: SERVING}
+}
+
+std::string PortFromLog(ChildProcess& p, const std::string& pattern) {
+  std::smatch m;
+  std::regex re(pattern + " ([0-9]+)");
+  std::string out;
+  testing::WaitFor(
+      [&] {
+        out = p.Output();
+        return std::regex_search(out, m, re);
+      },
+      60s);
+  return m.size() > 1 ? m[1].str() : "";
+}
+
 int HandledCount(const std::string& log) {
   std::smatch m;
   if (std::regex_search(log, m, std::regex("stopped after ([0-9]+) commands")))
@@ -124,6 +159,13 @@ TEST_F(ProcessesTest, ADeploymentCrossesEveryServiceProcess) {
   ASSERT_TRUE(stub);
   for (const char* s : {"safety", "mapper", "analyzer", "implementer", "tester", "git"})
     Start(s, std::string(s) + "-1");
+  // Every service answers the standard gRPC health check.
+  EXPECT_TRUE(Serving("127.0.0.1:" + PortFromLog(*processes_[0], "serving gRPC on port")));
+  for (size_t i = 1; i < processes_.size(); ++i) {
+    std::string port = PortFromLog(*processes_[i], "gRPC health on port");
+    ASSERT_FALSE(port.empty()) << processes_[i]->Output();
+    EXPECT_TRUE(Serving("127.0.0.1:" + port)) << i;
+  }
   fs::path repo = testing::PrepareSampleRepo(dir_->path() / "repos");
   std::string base = RunCommand("git -C '" + repo.string() + "' rev-parse HEAD").output;
   base.pop_back();

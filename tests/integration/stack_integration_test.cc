@@ -7,6 +7,8 @@
 #include <sstream>
 
 #include "gtest/gtest.h"
+#include "libs/bus/bus.h"
+#include "libs/core/ids.h"
 #include "libs/stack/embedded_stack.h"
 #include "services/orchestrator/saga.h"
 #include "slipway/v1/deployments.grpc.pb.h"
@@ -345,6 +347,107 @@ TEST_F(StackTest, WatchStreamsUntilTheEnd) {
   while (missing->Read(&u)) {
   }
   EXPECT_EQ(missing->Finish().error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+// Reads `topic` from the start in a fresh group until `match` accepts a message.
+std::optional<bus::Message> FindMessage(const std::string& brokers, const std::string& topic,
+                                        const std::function<bool(const bus::Message&)>& match) {
+  auto consumer = bus::Consumer::Create({brokers, "test-reader", {}}, "test-" + NewUuid(), {topic});
+  EXPECT_TRUE(consumer.ok());
+  if (!consumer.ok()) return std::nullopt;
+  std::optional<bus::Message> found;
+  testing::WaitFor(
+      [&] {
+        auto m = (*consumer)->Poll(100ms);
+        if (m.ok() && m->has_value() && match(**m)) found = **m;
+        return found.has_value();
+      },
+      60s, 1ms);
+  return found;
+}
+
+TEST_F(StackTest, RecommendationsPublishedOnKafkaBecomeDeploymentsOnce) {
+  fs::path repo = NewRepo();
+  auto producer = bus::Producer::Create({stack_->brokers(), "test-publisher", {}});
+  ASSERT_TRUE(producer.ok());
+  std::string good = R"({"title": "Bulk discount", "description": "Tiered discounts.",
+    "mode": "dry-run", "target": {"url": ")" +
+                     repo.string() + R"("}})";
+  auto publish = [&](const std::string& id, const std::string& payload) {
+    bus::Message m;
+    m.topic = bus::kRecommendationsTopic;
+    m.key = repo.string();  // one partition: processed in order
+    m.payload = payload;
+    m.headers =
+        bus::CloudEventHeaders(id, bus::kTypeRecommendation, "test", "", "application/json");
+    ASSERT_TRUE((*producer)->Send(m, 10s).ok());
+  };
+  std::string good_id = "pub-" + NewUuid(), bad_id = "pub-" + NewUuid();
+  publish(good_id, good);
+  publish(good_id, good);  // redelivered by the publisher: must not make a second deployment
+  publish(bad_id, "{\"title\": ");
+  auto dead = FindMessage(stack_->brokers(), bus::kDeadLetterTopic,
+                          [&](const bus::Message& m) { return m.Header("ce_id") == bad_id; });
+  ASSERT_TRUE(dead.has_value());
+  EXPECT_NE(dead->Header("slipway_error").value_or("").find("malformed JSON"), std::string::npos);
+  EXPECT_EQ(dead->Header("slipway_original_topic"), bus::kRecommendationsTopic);
+  EXPECT_EQ(dead->payload, "{\"title\": ");
+
+  grpc::ClientContext ctx;
+  v1::ListRequest req;
+  req.set_repository(repo.string());
+  v1::ListResponse resp;
+  ASSERT_TRUE(client_->stub().List(&ctx, req, &resp).ok());
+  ASSERT_EQ(resp.deployments_size(), 1);  // published twice, deployed once
+  auto d = client_->WaitDone(resp.deployments(0).id());
+  EXPECT_EQ(d.status(), v1::DEPLOYMENT_STATUS_SUCCEEDED) << d.error();
+  // The rejection is recorded too; the dead letter names its deployment.
+  std::smatch m;
+  std::string reason = dead->Header("slipway_error").value_or("");
+  ASSERT_TRUE(std::regex_search(reason, m, std::regex("deployment ([0-9a-f-]{36})"))) << reason;
+  auto rejected = client_->Get(m[1].str());
+  EXPECT_EQ(rejected.status(), v1::DEPLOYMENT_STATUS_REJECTED);
+  EXPECT_EQ(rejected.rejected_field(), "recommendation");
+  EXPECT_EQ(d.recommendation().title(), "Bulk discount");
+}
+
+TEST_F(StackTest, EventsCarryCloudEventsHeadersAndTheDeploymentsTrace) {
+  fs::path repo = NewRepo();
+  auto d = client_->Submit(Example("bulk-discount.json"), repo.string(), v1::MODE_DRY_RUN);
+  d = client_->WaitDone(d.id());
+  ASSERT_EQ(d.status(), v1::DEPLOYMENT_STATUS_SUCCEEDED);
+  ASSERT_EQ(d.trace_id().size(), 32u);
+  auto result = FindMessage(stack_->brokers(), bus::kEventsTopic, [&](const bus::Message& m) {
+    return m.key == d.id() && m.Header("ce_type") == bus::kTypeStepResult &&
+           m.Header("ce_source") == "slipway-mapper";
+  });
+  ASSERT_TRUE(result.has_value());
+  EXPECT_EQ(result->Header("ce_specversion"), "1.0");
+  EXPECT_EQ(result->Header("content-type"), "application/protobuf");
+  EXPECT_TRUE(result->Header("ce_time").has_value());
+  EXPECT_EQ(bus::TraceIdOf(result->Header("traceparent").value_or("")), d.trace_id());
+  v1::StepResult parsed;
+  ASSERT_TRUE(parsed.ParseFromString(result->payload));
+  EXPECT_EQ(parsed.deployment_id(), d.id());
+  EXPECT_EQ(result->Header("ce_id"), "result:" + parsed.command_id());
+}
+
+TEST_F(StackTest, AnUnreadableCommandIsDeadLetteredWithTheReason) {
+  auto producer = bus::Producer::Create({stack_->brokers(), "test-publisher", {}});
+  ASSERT_TRUE(producer.ok());
+  bus::Message m;
+  m.topic = bus::CommandTopic("mapper");
+  m.key = "garbage";
+  m.payload = std::string("\xff\xfe not protobuf", 17);
+  std::string id = "cmd-" + NewUuid();
+  m.headers = bus::CloudEventHeaders(id, bus::kTypeStepCommand, "test", "");
+  ASSERT_TRUE((*producer)->Send(m, 10s).ok());
+  auto dead = FindMessage(stack_->brokers(), bus::kDeadLetterTopic,
+                          [&](const bus::Message& d) { return d.Header("ce_id") == id; });
+  ASSERT_TRUE(dead.has_value());
+  EXPECT_NE(dead->Header("slipway_error").value_or("").find("StepCommand"), std::string::npos);
+  EXPECT_EQ(dead->Header("slipway_original_topic"), bus::CommandTopic("mapper"));
+  EXPECT_EQ(dead->payload, m.payload);
 }
 
 // A step whose service never answers: the saga times it out, retries it, then fails the
