@@ -20,6 +20,10 @@ TEST(Ids, UuidsAreVersion4AndDistinct) {
   }
   EXPECT_EQ(seen.size(), 1000u);
   EXPECT_EQ(NewTraceId().size(), 32u);
+  EXPECT_TRUE(IsUuid(NewUuid()));
+  EXPECT_FALSE(IsUuid(std::string(36, '-')));
+  EXPECT_FALSE(IsUuid("not-a-uuid"));
+  EXPECT_FALSE(IsUuid("0000000000000-4000-8000-0000000000000"));
   EXPECT_EQ(NewSpanId().size(), 16u);
 }
 

@@ -1,6 +1,7 @@
 #include "libs/core/ids.h"
 
 #include <array>
+#include <cctype>
 #include <cstdint>
 #include <mutex>
 #include <random>
@@ -10,7 +11,11 @@ namespace {
 
 std::string RandomHex(size_t bytes) {
   static std::mutex mu;
-  static std::mt19937_64 rng{std::random_device{}()};
+  static std::mt19937_64 rng = [] {
+    std::random_device rd;
+    std::seed_seq seq{rd(), rd(), rd(), rd(), rd(), rd(), rd(), rd()};
+    return std::mt19937_64(seq);
+  }();
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
   out.reserve(bytes * 2);
@@ -31,6 +36,15 @@ std::string NewUuid() {
   h[16] = "89ab"[std::stoi(h.substr(16, 1), nullptr, 16) & 3];  // variant 10xx
   return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) +
          "-" + h.substr(20, 12);
+}
+
+bool IsUuid(std::string_view t) {
+  if (t.size() != 36) return false;
+  for (size_t i = 0; i < t.size(); ++i) {
+    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? t[i] != '-' : !std::isxdigit(static_cast<unsigned char>(t[i]))) return false;
+  }
+  return true;
 }
 
 std::string NewTraceId() { return RandomHex(16); }

@@ -3,6 +3,7 @@
 
 #include <compare>
 #include <string>
+#include <string_view>
 #include <utility>
 
 namespace slipway {
@@ -26,6 +27,9 @@ using ArtifactDigest = StrongId<struct ArtifactDigestTag>;
 
 // A random RFC 4122 version-4 UUID in its canonical text form.
 std::string NewUuid();
+
+// True for the canonical text form of a UUID (8-4-4-4-12 hex digits).
+bool IsUuid(std::string_view text);
 
 // 16 random bytes as 32 lowercase hex digits (W3C trace id) and 8 bytes (span id).
 std::string NewTraceId();

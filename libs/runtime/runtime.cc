@@ -3,11 +3,13 @@
 #include <fmt/format.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <csignal>
+#include <cstdlib>
 #include <thread>
 
 namespace slipway::runtime {
@@ -24,7 +26,17 @@ void AddCommonOptions(CLI::App& app, CommonConfig& c, const std::string& default
   app.add_option("--log-level", c.log_level, "trace|debug|info|warn|error")
       ->envname("SLIPWAY_LOG_LEVEL")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
-  app.add_option("--kafka", c.kafka, "extra librdkafka property, key=value (repeatable)")
+  app.add_option_function<std::vector<std::string>>(
+         "--kafka",
+         [&c](const std::vector<std::string>& items) {
+           for (const auto& item : items) {
+             size_t eq = item.find('=');
+             if (eq == std::string::npos || eq == 0)
+               throw CLI::ValidationError("--kafka", "expected key=value, got '" + item + "'");
+             c.kafka[item.substr(0, eq)] = item.substr(eq + 1);
+           }
+         },
+         "extra librdkafka property as key=value (repeatable; SLIPWAY_KAFKA: comma-separated)")
       ->envname("SLIPWAY_KAFKA")
       ->delimiter(',');
   app.add_option("--log-format", c.log_format, "text|json")
@@ -45,16 +57,65 @@ absl::Status Finalize(CommonConfig& c, const std::string& service) {
   return absl::OkStatus();
 }
 
+namespace {
+
+// The message as the inside of a JSON string: quotes, backslashes and control characters
+// escaped, so every log line stays one valid JSON object.
+class JsonMessageFlag final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
+    std::string escaped = JsonEscape(std::string(msg.payload.data(), msg.payload.size()));
+    dest.append(escaped.data(), escaped.data() + escaped.size());
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<JsonMessageFlag>();
+  }
+};
+
+}  // namespace
+
+std::string JsonEscape(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  for (unsigned char ch : text) {
+    switch (ch) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (ch < 0x20)
+          out += fmt::format("\\u{:04x}", ch);
+        else
+          out.push_back(static_cast<char>(ch));
+    }
+  }
+  return out;
+}
+
 void SetUpLogging(const CommonConfig& c, const std::string& service) {
   spdlog::set_level(spdlog::level::from_str(c.log_level));
-  if (c.log_format == "json")
-    spdlog::set_pattern(
-        fmt::format(
-            R"({{"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","service":"{}","replica":"{}","message":"%v"}})",
-            service, c.replica_id),
-        spdlog::pattern_time_type::utc);
-  else
+  if (c.log_format == "json") {
+    auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
+    formatter->add_flag<JsonMessageFlag>('*').set_pattern(fmt::format(
+        R"({{"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","service":"{}","replica":"{}","message":"%*"}})",
+        JsonEscape(service), JsonEscape(c.replica_id)));
+    spdlog::set_formatter(std::move(formatter));
+  } else {
     spdlog::set_pattern(fmt::format("%H:%M:%S.%e %^%l%$ [{}] %v", service));
+  }
 }
 
 Shutdown& Shutdown::Install() {
@@ -68,6 +129,11 @@ Shutdown& Shutdown::Install() {
     std::thread([s, set] {
       int sig = 0;
       sigwait(&set, &sig);
+      if (!s->ready_.load()) {
+        spdlog::info("received signal {} while starting: exiting", sig);
+        spdlog::shutdown();
+        std::_Exit(128 + sig);
+      }
       spdlog::info("received signal {}: finishing in-flight work", sig);
       s->Trigger();
     }).detach();

@@ -38,6 +38,9 @@ void AddCommonOptions(CLI::App& app, CommonConfig& config, const std::string& de
 // Checks required values; fills replica_id. INVALID_ARGUMENT names the missing option.
 absl::Status Finalize(CommonConfig& config, const std::string& service);
 
+// `text` as the inside of a JSON string.
+std::string JsonEscape(const std::string& text);
+
 // Sets spdlog's level and pattern ("json": one JSON object a line with service and replica).
 void SetUpLogging(const CommonConfig& config, const std::string& service);
 
@@ -50,9 +53,13 @@ class Shutdown {
   bool requested() const { return requested_.load(); }
   void Trigger();
   const std::atomic<bool>& flag() const { return requested_; }
+  // Until this is called, a signal ends the process at once (exit status 143): nothing is in
+  // flight while the service is still starting (for example, waiting for its database).
+  void MarkReady() { ready_ = true; }
 
  private:
   std::atomic<bool> requested_{false};
+  std::atomic<bool> ready_{false};
   std::mutex mu_;
   std::condition_variable cv_;
 };

@@ -77,7 +77,11 @@ int StepServiceMain(int argc, char** argv, const std::string& service,
       ->envname("SLIPWAY_WORKERS")
       ->check(CLI::Range(1, 64));
   if (add_options) add_options(app);
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;  // --help is not an error; a bad command line is
+  }
   auto& shutdown = Shutdown::Install();
   if (auto st = Finalize(common, service); !st.ok()) {
     spdlog::error("{}", st.message());
@@ -89,6 +93,7 @@ int StepServiceMain(int argc, char** argv, const std::string& service,
     spdlog::error("start: {}", host.status().ToString());
     return 3;
   }
+  shutdown.MarkReady();
   spdlog::info("{} ready (gRPC health on port {})", service, (*host)->grpc_port());
   shutdown.Wait();
   (*host)->Stop();

@@ -68,9 +68,33 @@ absl::StatusOr<int> OutboxRelay::RelayOnce(int batch) {
   return sent;
 }
 
+absl::StatusOr<int64_t> OutboxRelay::Prune(std::chrono::seconds outbox_age,
+                                           std::chrono::seconds inbox_age) {
+  int64_t deleted = 0;
+  absl::Status st = pool_.Transact([&](pqxx::work& tx) {
+    deleted +=
+        tx.exec_params("DELETE FROM outbox WHERE published_at < now() - make_interval(secs => $1)",
+                       static_cast<double>(outbox_age.count()))
+            .affected_rows();
+    deleted +=
+        tx.exec_params("DELETE FROM inbox WHERE processed_at < now() - make_interval(secs => $1)",
+                       static_cast<double>(inbox_age.count()))
+            .affected_rows();
+    return absl::OkStatus();
+  });
+  if (!st.ok()) return st;
+  return deleted;
+}
+
 void OutboxRelay::Loop() {
   auto backoff = std::chrono::milliseconds(100);
+  auto next_prune = std::chrono::steady_clock::now() + std::chrono::minutes(1);
   for (;;) {
+    if (std::chrono::steady_clock::now() >= next_prune) {
+      if (auto pruned = Prune(); !pruned.ok())
+        spdlog::warn("outbox prune: {}", pruned.status().ToString());
+      next_prune = std::chrono::steady_clock::now() + std::chrono::hours(1);
+    }
     {
       std::lock_guard lock(mu_);
       woken_ = false;

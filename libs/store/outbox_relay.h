@@ -31,6 +31,11 @@ class OutboxRelay {
   // One pass: publishes up to `batch` due rows. Returns how many were published.
   absl::StatusOr<int> RelayOnce(int batch = 100);
 
+  // Deletes outbox rows published more than `outbox_age` ago and inbox rows older than
+  // `inbox_age` (longer than any redelivery can arrive late). Returns rows deleted.
+  absl::StatusOr<int64_t> Prune(std::chrono::seconds outbox_age = std::chrono::hours(24),
+                                std::chrono::seconds inbox_age = std::chrono::hours(24 * 7));
+
   uint64_t published() const { return published_.load(); }
 
  private:

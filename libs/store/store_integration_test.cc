@@ -125,6 +125,18 @@ TEST_F(StoreTest, RelayPublishesOutboxRowsThroughTheBroker) {
   ASSERT_TRUE(n.ok()) << n.status();
   EXPECT_EQ(*n, 1);
   EXPECT_EQ(*relay.RelayOnce(), 0);  // published rows are not sent again
+  // Retention: published rows go once old enough; the unpublished one stays.
+  auto pruned = relay.Prune(std::chrono::seconds(0), std::chrono::hours(1));
+  ASSERT_TRUE(pruned.ok()) << pruned.status();
+  EXPECT_GE(*pruned, 1);
+  int64_t left = -1;
+  ASSERT_TRUE(pool.Transact([&](pqxx::work& tx) {
+                    left = tx.exec("SELECT count(*) FROM outbox WHERE message_id = 'evt-2'")[0][0]
+                               .as<int64_t>();
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_EQ(left, 1);
   auto consumer = bus::Consumer::Create(cfg, "g", {"relay.t"});
   ASSERT_TRUE(consumer.ok());
   std::optional<bus::Message> got;

@@ -13,7 +13,11 @@ int main(int argc, char** argv) {
   orchestrator::HostOptions options;
   runtime::AddCommonOptions(app, common, "0.0.0.0:50051");
   orchestrator::AddOptions(app, options);
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
   auto& shutdown = runtime::Shutdown::Install();
   if (auto st = runtime::Finalize(common, "orchestrator"); !st.ok()) {
     spdlog::error("{}", st.message());
@@ -25,6 +29,7 @@ int main(int argc, char** argv) {
     spdlog::error("start: {}", host.status().ToString());
     return 3;
   }
+  shutdown.MarkReady();
   spdlog::info("orchestrator serving gRPC on port {}", (*host)->grpc_port());
   shutdown.Wait();
   (*host)->Stop();

@@ -241,6 +241,11 @@ void Finish(pqxx::work& tx, const Row& row, v1::DeploymentStatus status, v1::Ste
   ReleaseQueue(tx, row.repository, config);
 }
 
+absl::Status NotAnId(const std::string& id) {
+  return absl::InvalidArgumentError(
+      fmt::format("'{}' is not a deployment id (expected a UUID)", id.substr(0, 64)));
+}
+
 std::string Truncated(const std::string& s, size_t max) {
   if (s.size() <= max) return s;
   size_t cut = max;
@@ -356,7 +361,7 @@ absl::Status Orchestrator::OnRecommendation(const bus::Message& message) {
 absl::Status Orchestrator::OnEvent(const bus::Message& message) {
   if (message.Header("ce_type").value_or("") != bus::kTypeStepResult) return absl::OkStatus();
   v1::StepResult result;
-  if (!result.ParseFromString(message.payload) || result.deployment_id().empty())
+  if (!result.ParseFromString(message.payload) || !IsUuid(result.deployment_id()))
     return absl::InvalidArgumentError("payload is not a slipway.v1.StepResult");
   std::string event_id = message.Header("ce_id").value_or("result:" + result.command_id());
   absl::Status st = pool_.Transact([&](pqxx::work& tx) -> absl::Status {
@@ -453,6 +458,7 @@ absl::StatusOr<int> Orchestrator::ExpireDeadlines() {
 
 absl::StatusOr<v1::Deployment> Orchestrator::Cancel(const std::string& id,
                                                     const std::string& reason) {
+  if (!IsUuid(id)) return NotAnId(id);
   absl::Status st = pool_.Transact([&](pqxx::work& tx) -> absl::Status {
     auto loaded = Load(tx, id, true);
     if (!loaded) return absl::NotFoundError(fmt::format("deployment {} not found", id));
@@ -473,11 +479,9 @@ absl::StatusOr<v1::Deployment> Orchestrator::Cancel(const std::string& id,
 }
 
 absl::StatusOr<v1::Deployment> Orchestrator::Get(const std::string& id) {
+  if (!IsUuid(id)) return NotAnId(id);
   v1::Deployment out;
   absl::Status st = pool_.Transact([&](pqxx::work& tx) -> absl::Status {
-    auto valid = tx.exec_params("SELECT $1::text ~ '^[0-9a-fA-F-]{36}$'", id);
-    if (!valid[0][0].as<bool>())
-      return absl::InvalidArgumentError(fmt::format("'{}' is not a deployment id", id));
     auto row = Load(tx, id, false);
     if (!row) return absl::NotFoundError(fmt::format("deployment {} not found", id));
     out = ToProto(tx, *row);
@@ -488,6 +492,7 @@ absl::StatusOr<v1::Deployment> Orchestrator::Get(const std::string& id) {
 }
 
 absl::StatusOr<int64_t> Orchestrator::Version(const std::string& id) {
+  if (!IsUuid(id)) return NotAnId(id);
   int64_t version = -1;
   absl::Status st = pool_.Transact([&](pqxx::work& tx) -> absl::Status {
     auto r = tx.exec_params("SELECT version FROM deployments WHERE id = $1::uuid", id);

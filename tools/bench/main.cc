@@ -87,6 +87,10 @@ int main(int argc, char** argv) {
   };
   auto wait = [&](const std::string& id) {
     v1::Deployment d;
+    if (id.empty()) {
+      std::cerr << "submit failed\n";
+      std::exit(1);
+    }
     for (;;) {
       grpc::ClientContext ctx;
       v1::GetRequest req;

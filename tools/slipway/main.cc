@@ -258,7 +258,8 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"dry-run", "local-commit", "full-pr"}));
   run->add_option("--state-dir", state_dir, "embedded database folder (./.state)")
       ->envname("SLIPWAY_STATE_DIR");
-  run->add_option("--log-level", log_level, "service log level (warn)");
+  run->add_option("--log-level", log_level, "service log level (warn)")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
   run->add_option("--test-timeout", test_timeout, "seconds for the test suite (600)");
 
   std::string dev_listen = "127.0.0.1:50051";
@@ -266,7 +267,8 @@ int main(int argc, char** argv) {
   dev->add_option("--grpc-listen", dev_listen, "orchestrator address (127.0.0.1:50051)");
   dev->add_option("--state-dir", state_dir, "embedded database folder (./.state)")
       ->envname("SLIPWAY_STATE_DIR");
-  dev->add_option("--log-level", log_level, "service log level (warn)");
+  dev->add_option("--log-level", log_level, "service log level (warn)")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
 
   SubmitArgs submit_args;
   bool submit_watch = false;
@@ -320,6 +322,8 @@ int main(int argc, char** argv) {
       }
     }
     if (!g.json && *run) std::cout << "starting the embedded stack in " << state_dir << " …\n";
+    // Signals are taken by one thread; block them before the stack starts its threads.
+    if (*dev) runtime::Shutdown::Install();
     auto started = std::chrono::steady_clock::now();
     auto s = stack::EmbeddedStack::Start(o);
     if (!s.ok()) {
@@ -327,7 +331,8 @@ int main(int argc, char** argv) {
       return kInfra;
     }
     if (*dev) {
-      auto& shutdown = runtime::Shutdown::Install();
+      auto& shutdown = runtime::Shutdown::Install();  // installed before the stack started
+      shutdown.MarkReady();
       std::cout << "slipway dev: orchestrator gRPC " << (*s)->grpc_target() << "\n"
                 << "  brokers      " << (*s)->brokers() << "\n"
                 << "  database     " << (*s)->database_url() << "\n"
