@@ -11,6 +11,7 @@
 #include "absl/strings/cord.h"
 #include "libs/changeset/change_set.h"
 #include "libs/core/status.h"
+#include "libs/core/text.h"
 
 namespace slipway::recommendation {
 namespace {
@@ -23,44 +24,6 @@ constexpr std::string_view kAcceptedModes = "dry-run, local-commit, full-pr";
 
 // ---------------------------------------------------------------------------------------------
 // Text checks
-
-// Length of the well-formed UTF-8 sequence at `i` (no overlongs, no surrogates, at most
-// U+10FFFF); 0 when the bytes there are not one.
-size_t Utf8SequenceLength(std::string_view s, size_t i) {
-  const auto c = static_cast<unsigned char>(s[i]);
-  if (c < 0x80) return 1;
-  size_t len = 0;
-  unsigned char lo = 0x80, hi = 0xBF;
-  if (c >= 0xC2 && c <= 0xDF) {
-    len = 2;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    len = 3;
-    if (c == 0xE0) lo = 0xA0;
-    if (c == 0xED) hi = 0x9F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    len = 4;
-    if (c == 0xF0) lo = 0x90;
-    if (c == 0xF4) hi = 0x8F;
-  } else {
-    return 0;
-  }
-  if (i + len > s.size()) return 0;
-  for (size_t k = 1; k < len; ++k) {
-    const auto cc = static_cast<unsigned char>(s[i + k]);
-    if (cc < (k == 1 ? lo : 0x80) || cc > (k == 1 ? hi : 0xBF)) return 0;
-  }
-  return len;
-}
-
-// Offset of the first byte that is not part of well-formed UTF-8; npos when all of it is.
-size_t InvalidUtf8Offset(std::string_view s) {
-  for (size_t i = 0; i < s.size();) {
-    const size_t len = Utf8SequenceLength(s, i);
-    if (len == 0) return i;
-    i += len;
-  }
-  return std::string_view::npos;
-}
 
 bool IsBlank(std::string_view s) {
   for (unsigned char c : s)

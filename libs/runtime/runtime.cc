@@ -12,6 +12,8 @@
 #include <cstdlib>
 #include <thread>
 
+#include "libs/bus/embedded_broker.h"
+
 namespace slipway::runtime {
 
 void AddCommonOptions(CLI::App& app, CommonConfig& c, const std::string& default_listen) {
@@ -151,6 +153,24 @@ void Shutdown::Trigger() {
 void Shutdown::Wait() {
   std::unique_lock lock(mu_);
   cv_.wait(lock, [&] { return requested_.load(); });
+}
+
+absl::StatusOr<Infrastructure> ConnectInfrastructure(const CommonConfig& common) {
+  using namespace std::chrono_literals;
+  Infrastructure infra;
+  if (auto st = store::WaitForServer(common.database_url, 60s); !st.ok()) return st;
+  infra.pool = std::make_unique<store::ConnectionPool>(common.database_url);
+  if (auto st = store::Migrate(*infra.pool); !st.ok()) return st;
+  infra.bus_config = bus::BusConfig{common.brokers, common.replica_id, common.kafka};
+  auto producer = bus::Producer::Create(infra.bus_config);
+  if (!producer.ok()) return producer.status();
+  infra.producer = std::move(*producer);
+  // Without this, the first message to each topic waits for a metadata round trip.
+  if (auto st = infra.producer->Warm(bus::SlipwayTopics(), 10s); !st.ok())
+    spdlog::warn("producer warm-up: {}", st.ToString());
+  infra.relay = std::make_unique<store::OutboxRelay>(*infra.pool, *infra.producer);
+  infra.relay->Start();
+  return infra;
 }
 
 absl::StatusOr<std::unique_ptr<GrpcHost>> GrpcHost::Start(

@@ -14,6 +14,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "libs/bus/bus.h"
+#include "libs/store/outbox_relay.h"
+#include "libs/store/store.h"
 
 namespace CLI {
 class App;
@@ -63,6 +66,19 @@ class Shutdown {
   std::mutex mu_;
   std::condition_variable cv_;
 };
+
+// The connections every Slipway process holds: a database pool (after migrations), a producer
+// that already has every topic's metadata, and the started outbox relay. The members are
+// destroyed in reverse order: relay, producer, pool.
+struct Infrastructure {
+  bus::BusConfig bus_config;
+  std::unique_ptr<store::ConnectionPool> pool;
+  std::unique_ptr<bus::Producer> producer;
+  std::unique_ptr<store::OutboxRelay> relay;
+};
+
+// Waits up to a minute for the database, migrates it, connects the producer, starts the relay.
+absl::StatusOr<Infrastructure> ConnectInfrastructure(const CommonConfig& common);
 
 // A gRPC server with health checking and reflection enabled.
 class GrpcHost {

@@ -4,7 +4,6 @@
 
 #include <CLI/CLI.hpp>
 
-#include "libs/bus/embedded_broker.h"
 #include "libs/core/status.h"
 
 namespace slipway::runtime {
@@ -15,25 +14,18 @@ absl::StatusOr<std::unique_ptr<StepServiceHost>> StepServiceHost::Start(
     const CommonConfig& common, const std::string& service, const HandlerFactory& factory,
     int workers) {
   std::unique_ptr<StepServiceHost> h(new StepServiceHost());
-  if (auto st = store::WaitForServer(common.database_url, 60s); !st.ok()) return st;
-  h->pool_ = std::make_unique<store::ConnectionPool>(common.database_url);
-  if (auto st = store::Migrate(*h->pool_); !st.ok()) return st;
-  bus::BusConfig bus_config{common.brokers, common.replica_id, common.kafka};
-  auto producer = bus::Producer::Create(bus_config);
-  if (!producer.ok()) return producer.status();
-  h->producer_ = std::move(*producer);
-  if (auto st = h->producer_->Warm(bus::SlipwayTopics(), 10s); !st.ok())
-    spdlog::warn("producer warm-up: {}", st.ToString());
-  h->relay_ = std::make_unique<store::OutboxRelay>(*h->pool_, *h->producer_);
-  h->relay_->Start();
-  auto handler = factory(*h->pool_);
+  auto infra = ConnectInfrastructure(common);
+  if (!infra.ok()) return infra.status();
+  h->infra_ = std::move(*infra);
+  auto handler = factory(*h->infra_.pool);
   if (!handler.ok()) return handler.status();
   h->handler_ = std::move(*handler);
   for (int i = 0; i < workers; ++i) {
     StepWorkerOptions opts{
         service, workers == 1 ? common.replica_id : fmt::format("{}#{}", common.replica_id, i)};
-    h->workers_.push_back(std::make_unique<StepWorker>(bus_config, *h->pool_, *h->producer_,
-                                                       *h->relay_, *h->handler_, opts));
+    h->workers_.push_back(std::make_unique<StepWorker>(h->infra_.bus_config, *h->infra_.pool,
+                                                       *h->infra_.producer, *h->infra_.relay,
+                                                       *h->handler_, opts));
   }
   for (auto& w : h->workers_)
     h->threads_.emplace_back([w = w.get(), h = h.get()] {
@@ -61,7 +53,7 @@ void StepServiceHost::Stop() {
   if (grpc_) grpc_->Stop(2s);
   for (auto& t : threads_)
     if (t.joinable()) t.join();
-  if (relay_) relay_->Stop();
+  if (infra_.relay) infra_.relay->Stop();
 }
 
 StepServiceHost::~StepServiceHost() { Stop(); }

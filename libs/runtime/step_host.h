@@ -36,9 +36,7 @@ class StepServiceHost {
  private:
   StepServiceHost() = default;
   std::atomic<bool> stop_{false};
-  std::unique_ptr<store::ConnectionPool> pool_;
-  std::unique_ptr<bus::Producer> producer_;
-  std::unique_ptr<store::OutboxRelay> relay_;
+  Infrastructure infra_;
   std::unique_ptr<StepHandler> handler_;
   std::vector<std::unique_ptr<StepWorker>> workers_;
   std::vector<std::thread> threads_;

@@ -30,15 +30,8 @@ constexpr double kPathWord = 2.0;
 constexpr double kSymbolWord = 1.5;
 constexpr double kMaxWeak = 2.0;
 
-std::string_view BaseName(std::string_view path) {
-  size_t slash = path.rfind('/');
-  return slash == std::string_view::npos ? path : path.substr(slash + 1);
-}
-
-std::string_view DirName(std::string_view path) {
-  size_t slash = path.rfind('/');
-  return slash == std::string_view::npos ? std::string_view() : path.substr(0, slash);
-}
+using slipway::PathBaseName;
+using slipway::PathDirName;
 
 std::string_view StripExtension(std::string_view path) {
   size_t dot = path.rfind('.');
@@ -278,7 +271,7 @@ class PythonIndex {
 
   // Dotted package holding `path`; empty outside packages.
   std::string PackageOf(std::string_view path) const {
-    auto it = dir_to_package_.find(std::string(DirName(path)));
+    auto it = dir_to_package_.find(std::string(PathDirName(path)));
     return it == dir_to_package_.end() ? std::string() : it->second;
   }
 
@@ -288,7 +281,7 @@ class PythonIndex {
   }
 
   std::string ModuleName(std::string_view path) const {
-    std::string stem(StripExtension(BaseName(path)));
+    std::string stem(StripExtension(PathBaseName(path)));
     std::string package = PackageOf(path);
     if (package.empty()) return stem;
     return stem == "__init__" ? package : fmt::format("{}.{}", package, stem);
@@ -582,7 +575,7 @@ void Score(Candidate& c, std::string_view source, const std::vector<std::string>
 }
 
 bool UnderTestFolder(std::string_view path) {
-  std::string_view dir = DirName(path);
+  std::string_view dir = PathDirName(path);
   std::string wrapped = fmt::format("/{}/", dir);
   return wrapped.find("/tests/") != std::string::npos ||
          wrapped.find("/test/") != std::string::npos ||
@@ -590,7 +583,7 @@ bool UnderTestFolder(std::string_view path) {
 }
 
 bool IsCandidatePath(std::string_view path) {
-  std::string_view name = BaseName(path);
+  std::string_view name = PathBaseName(path);
   return !mapper::IsTestFile(path) && !UnderTestFolder(path) && name != "setup.py" &&
          name != "conftest.py" && name != "noxfile.py";
 }
@@ -656,7 +649,7 @@ void SuggestPython(const v1::RepositoryMap& map, const PythonIndex& index,
   std::string dir;
   if (analysis.integration_points_size() > 0) {
     const v1::IntegrationPoint& top = analysis.integration_points(0);
-    dir = std::string(DirName(top.file()));
+    dir = std::string(PathDirName(top.file()));
     if (index.PackageAt(dir).empty() && !index.HasPackages()) dir.clear();
   } else {
     dir = index.LargestTopPackageDir(map);
@@ -673,7 +666,7 @@ void SuggestPython(const v1::RepositoryMap& map, const PythonIndex& index,
   std::set<std::string> python_test_dirs;
   for (const v1::FileEntry& f : map.files())
     if (f.language() == "python" && mapper::IsTestFile(f.path()))
-      python_test_dirs.insert(std::string(DirName(f.path())));
+      python_test_dirs.insert(std::string(PathDirName(f.path())));
   std::string test_dir;
   bool found = false;
   for (std::string_view root : {"tests", "test"}) {
@@ -687,7 +680,7 @@ void SuggestPython(const v1::RepositoryMap& map, const PythonIndex& index,
   }
   if (!found) {
     for (const std::string& d : python_test_dirs) {
-      std::string_view last = BaseName(d);
+      std::string_view last = PathBaseName(d);
       if ((last == "tests" || last == "test") &&
           (!found || std::count(d.begin(), d.end(), '/') <
                          std::count(test_dir.begin(), test_dir.end(), '/'))) {
@@ -721,7 +714,7 @@ void SuggestOther(const v1::RepositoryMap& map, const std::string& language,
   if (ext.empty()) ext = ".txt";
   std::string dir;
   if (analysis.integration_points_size() > 0) {
-    dir = std::string(DirName(analysis.integration_points(0).file()));
+    dir = std::string(PathDirName(analysis.integration_points(0).file()));
   } else {
     for (const v1::Module& m : map.modules())
       if (m.language() == language) {
@@ -818,13 +811,13 @@ absl::StatusOr<v1::Analysis> Analyze(const v1::Recommendation& rec, const v1::Re
     if (python) {
       c.module = index.ModuleName(f.path());
     } else {
-      std::string_view dir = DirName(f.path());
+      std::string_view dir = PathDirName(f.path());
       c.module = std::string(dir.empty() ? StripExtension(f.path()) : dir);
     }
     std::vector<std::string> symbols = python ? PythonSymbols(*source) : GenericSymbols(*source);
     // A package marker with no definitions is no place to integrate with; its package's
     // modules are (a hint naming the package reaches them as "inside").
-    if (python && BaseName(f.path()) == "__init__.py" && symbols.empty()) continue;
+    if (python && PathBaseName(f.path()) == "__init__.py" && symbols.empty()) continue;
     Score(c, *source, symbols, query, python);
     if (c.score > 0) candidates.push_back(std::move(c));
   }

@@ -14,20 +14,15 @@
 #include <utility>
 #include <vector>
 
+#include "libs/core/text.h"
+
 namespace slipway::mapper {
 namespace {
 
 constexpr size_t kBinarySniffBytes = 8192;
 
-std::string_view BaseName(std::string_view path) {
-  size_t slash = path.rfind('/');
-  return slash == std::string_view::npos ? path : path.substr(slash + 1);
-}
-
-std::string_view DirName(std::string_view path) {
-  size_t slash = path.rfind('/');
-  return slash == std::string_view::npos ? std::string_view() : path.substr(0, slash);
-}
+using slipway::PathBaseName;
+using slipway::PathDirName;
 
 std::string_view Extension(std::string_view name) {
   size_t dot = name.rfind('.');
@@ -214,7 +209,7 @@ v1::BuildSystem NodeBuildSystem(const std::string& manifest_text,
 }  // namespace
 
 std::string LanguageForPath(std::string_view path) {
-  std::string_view name = BaseName(path);
+  std::string_view name = PathBaseName(path);
   if (name == "CMakeLists.txt") return "cmake";
   if (name == "Makefile" || name == "GNUmakefile" || EndsWith(name, ".mk")) return "make";
   if (name == "Dockerfile" || StartsWith(name, "Dockerfile.")) return "dockerfile";
@@ -246,7 +241,7 @@ bool IsCodeLanguage(std::string_view language) {
 }
 
 bool IsTestFile(std::string_view path) {
-  std::string_view name = BaseName(path);
+  std::string_view name = PathBaseName(path);
   if (path.find("__tests__/") != std::string_view::npos) return !LanguageForPath(path).empty();
   if (EndsWith(name, ".py")) return StartsWith(name, "test_") || EndsWith(name, "_test.py");
   if (EndsWith(name, "_test.go")) return true;
@@ -258,7 +253,7 @@ bool IsTestFile(std::string_view path) {
   if (EndsWith(name, "Test.java") || EndsWith(name, "Test.kt")) return true;
   // Rust integration tests: tests/*.rs at the crate root.
   if (EndsWith(name, ".rs")) {
-    std::string_view dir = DirName(path);
+    std::string_view dir = PathDirName(path);
     return dir == "tests" || EndsWith(dir, "/tests");
   }
   return false;
@@ -294,7 +289,7 @@ absl::StatusOr<v1::RepositoryMap> MapRepository(const repo::Repository& repo,
     if (f.symlink) continue;  // listed, never followed, never counted
     bool vendored = IsVendoredOrGenerated(f.path);
     std::string language = vendored ? std::string() : LanguageForPath(f.path);
-    std::string_view name = BaseName(f.path);
+    std::string_view name = PathBaseName(f.path);
     bool is_manifest = f.path.find('/') == std::string::npos &&
                        std::find(kManifests.begin(), kManifests.end(), name) != kManifests.end();
     if (IsBinaryExtension(Lower(Extension(name)))) {
@@ -355,15 +350,15 @@ absl::StatusOr<v1::RepositoryMap> MapRepository(const repo::Repository& repo,
   // ancestor that is not a package, so a src/ layout maps to the import name.
   std::unordered_set<std::string> package_dirs;
   for (const v1::FileEntry& e : map.files())
-    if (e.language() == "python" && BaseName(e.path()) == "__init__.py")
-      package_dirs.insert(std::string(DirName(e.path())));
+    if (e.language() == "python" && PathBaseName(e.path()) == "__init__.py")
+      package_dirs.insert(std::string(PathDirName(e.path())));
   std::map<std::string, v1::Module> packages;  // by dotted name
   std::unordered_map<std::string, std::string> dir_to_package;
   for (const std::string& dir : package_dirs) {
     if (dir.empty()) continue;  // __init__.py at the root is not an importable package
     std::string_view root = dir;
     while (true) {
-      std::string_view parent = DirName(root);
+      std::string_view parent = PathDirName(root);
       if (parent.empty() || !package_dirs.contains(std::string(parent))) {
         root = parent;
         break;
@@ -380,7 +375,7 @@ absl::StatusOr<v1::RepositoryMap> MapRepository(const repo::Repository& repo,
   }
   for (const v1::FileEntry& e : map.files()) {
     if (e.language() != "python") continue;
-    auto it = dir_to_package.find(std::string(DirName(e.path())));
+    auto it = dir_to_package.find(std::string(PathDirName(e.path())));
     if (it != dir_to_package.end()) packages[it->second].add_files(e.path());
   }
   // Top-level folders with code and no Python package inside: one module per folder.
@@ -418,9 +413,9 @@ absl::StatusOr<v1::RepositoryMap> MapRepository(const repo::Repository& repo,
     paths.insert(e.path());
     if (e.language().empty()) continue;
     std::string_view path = e.path();
-    std::string_view name = BaseName(path);
+    std::string_view name = PathBaseName(path);
     if (IsTestFile(path)) {
-      std::string dir(DirName(path));
+      std::string dir(PathDirName(path));
       test_dirs.insert(dir.empty() ? "." : dir);
       if (e.language() == "python") {
         if (first_python_test.empty()) first_python_test = e.path();

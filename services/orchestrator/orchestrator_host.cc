@@ -4,8 +4,6 @@
 
 #include <CLI/CLI.hpp>
 
-#include "libs/bus/embedded_broker.h"
-
 namespace slipway::orchestrator {
 
 using namespace std::chrono_literals;
@@ -35,20 +33,12 @@ absl::StatusOr<std::unique_ptr<OrchestratorHost>> OrchestratorHost::Start(
   saga.max_attempts = options.max_attempts;
   saga.retry_backoff = ms(options.retry_backoff_s);
 
-  if (auto st = store::WaitForServer(common.database_url, 60s); !st.ok()) return st;
-  h->pool_ = std::make_unique<store::ConnectionPool>(common.database_url);
-  if (auto st = store::Migrate(*h->pool_); !st.ok()) return st;
-  bus::BusConfig bus_config{common.brokers, common.replica_id, common.kafka};
-  auto producer = bus::Producer::Create(bus_config);
-  if (!producer.ok()) return producer.status();
-  h->producer_ = std::move(*producer);
-  if (auto st = h->producer_->Warm(bus::SlipwayTopics(), 10s); !st.ok())
-    spdlog::warn("producer warm-up: {}", st.ToString());
-  h->relay_ = std::make_unique<store::OutboxRelay>(*h->pool_, *h->producer_);
-  h->relay_->Start();
-  h->orchestrator_ = std::make_unique<Orchestrator>(*h->pool_, *h->relay_, saga);
-  h->consumer_ = std::thread([h = h.get(), bus_config] {
-    auto st = h->orchestrator_->RunConsumer(bus_config, *h->producer_, h->stop_);
+  auto infra = runtime::ConnectInfrastructure(common);
+  if (!infra.ok()) return infra.status();
+  h->infra_ = std::move(*infra);
+  h->orchestrator_ = std::make_unique<Orchestrator>(*h->infra_.pool, *h->infra_.relay, saga);
+  h->consumer_ = std::thread([h = h.get()] {
+    auto st = h->orchestrator_->RunConsumer(h->infra_.bus_config, *h->infra_.producer, h->stop_);
     if (!st.ok()) spdlog::error("orchestrator consumer stopped: {}", st.ToString());
   });
   h->ticker_ = std::thread(
@@ -70,7 +60,7 @@ void OrchestratorHost::Stop() {
   if (grpc_) grpc_->Stop(2s);
   if (consumer_.joinable()) consumer_.join();
   if (ticker_.joinable()) ticker_.join();
-  if (relay_) relay_->Stop();
+  if (infra_.relay) infra_.relay->Stop();
 }
 
 OrchestratorHost::~OrchestratorHost() { Stop(); }

@@ -37,9 +37,7 @@ class OrchestratorHost {
  private:
   OrchestratorHost() = default;
   std::atomic<bool> stop_{false};
-  std::unique_ptr<store::ConnectionPool> pool_;
-  std::unique_ptr<bus::Producer> producer_;
-  std::unique_ptr<store::OutboxRelay> relay_;
+  runtime::Infrastructure infra_;
   std::unique_ptr<Orchestrator> orchestrator_;
   std::unique_ptr<DeploymentsService> service_;
   std::unique_ptr<runtime::GrpcHost> grpc_;

@@ -41,6 +41,13 @@ fs::path BinDir() {
   return s;
 }
 
+std::string ReadFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
 CommandResult RunCommand(const std::string& command) {
   CommandResult r;
   FILE* p = ::popen((command + " 2>&1").c_str(), "r");

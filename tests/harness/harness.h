@@ -32,6 +32,9 @@ std::filesystem::path BinDir();     // $SLIPWAY_BIN_DIR
 std::filesystem::path PrepareSampleRepo(const std::filesystem::path& dir,
                                         const std::string& name = "inventory-service");
 
+// The whole content of a file ("" when it cannot be read).
+std::string ReadFile(const std::filesystem::path& path);
+
 // Runs `command` through the shell; returns its exit code and combined output.
 struct CommandResult {
   int exit_code = -1;
