@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <librdkafka/rdkafka.h>
+#include <spdlog/spdlog.h>
 
 #include <atomic>
 #include <condition_variable>
@@ -13,8 +14,22 @@
 namespace slipway::bus {
 namespace {
 
+// librdkafka's own log lines go through spdlog, so they share the service's format and level.
+void LogToSpdlog(const rd_kafka_t* rk, int level, const char* facility, const char* message) {
+  const char* name = rk ? rd_kafka_name(rk) : "kafka";
+  if (level <= 3)
+    spdlog::error("kafka {} {}: {}", name, facility, message);
+  else if (level == 4)
+    spdlog::warn("kafka {} {}: {}", name, facility, message);
+  else if (level <= 6)
+    spdlog::info("kafka {} {}: {}", name, facility, message);
+  else
+    spdlog::debug("kafka {} {}: {}", name, facility, message);
+}
+
 absl::StatusOr<rd_kafka_conf_t*> MakeConf(const BusConfig& config,
-                                          const std::map<std::string, std::string>& defaults) {
+                                          const std::map<std::string, std::string>& defaults,
+                                          bool consumer = false) {
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   char err[512];
   auto set = [&](const std::string& k, const std::string& v) -> absl::Status {
@@ -26,6 +41,8 @@ absl::StatusOr<rd_kafka_conf_t*> MakeConf(const BusConfig& config,
   all["bootstrap.servers"] = config.brokers;
   if (!config.client_id.empty()) all["client.id"] = config.client_id;
   for (const auto& [k, v] : config.overrides) all[k] = v;
+  if (consumer)
+    for (const auto& [k, v] : config.consumer_overrides) all[k] = v;
   // Operators can turn on librdkafka's own diagnostics without a rebuild.
   if (const char* debug = std::getenv("SLIPWAY_KAFKA_DEBUG"); debug && *debug) all["debug"] = debug;
   for (const auto& [k, v] : all) {
@@ -34,6 +51,7 @@ absl::StatusOr<rd_kafka_conf_t*> MakeConf(const BusConfig& config,
       return st;
     }
   }
+  rd_kafka_conf_set_log_cb(conf, LogToSpdlog);
   return conf;
 }
 
@@ -198,16 +216,21 @@ void Consumer::Close() {
 absl::StatusOr<std::unique_ptr<Consumer>> Consumer::Create(const BusConfig& config,
                                                            const std::string& group,
                                                            const std::vector<std::string>& topics) {
-  auto conf = MakeConf(config, {{"group.id", group},
-                                {"enable.auto.commit", "false"},
-                                {"enable.auto.offset.store", "false"},
-                                {"auto.offset.reset", "earliest"},
-                                {"fetch.wait.max.ms", "10"},
-                                {"fetch.error.backoff.ms", "50"},
-                                {"session.timeout.ms", "10000"},
-                                {"heartbeat.interval.ms", "1000"},
-                                {"topic.metadata.refresh.interval.ms", "5000"},
-                                {"fetch.message.max.bytes", "8388608"}});
+  auto conf = MakeConf(config,
+                       {{"group.id", group},
+                        {"enable.auto.commit", "false"},
+                        {"enable.auto.offset.store", "false"},
+                        {"auto.offset.reset", "earliest"},
+                        {"fetch.wait.max.ms", "10"},
+                        {"fetch.error.backoff.ms", "50"},
+                        {"session.timeout.ms", "10000"},
+                        // A step may run for many minutes (a test suite) between polls;
+                        // the group must not evict the member doing it.
+                        {"max.poll.interval.ms", "3600000"},
+                        {"heartbeat.interval.ms", "1000"},
+                        {"topic.metadata.refresh.interval.ms", "5000"},
+                        {"fetch.message.max.bytes", "8388608"}},
+                       /*consumer=*/true);
   if (!conf.ok()) return conf.status();
   char err[512];
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, *conf, err, sizeof err);

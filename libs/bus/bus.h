@@ -57,9 +57,10 @@ std::string MakeTraceparent(const std::string& trace_id, const std::string& span
 std::string TraceIdOf(const std::string& traceparent);
 
 struct BusConfig {
-  std::string brokers;                           // host:port,...
-  std::string client_id;                         // shows in broker logs
-  std::map<std::string, std::string> overrides;  // any librdkafka property
+  std::string brokers;                                    // host:port,...
+  std::string client_id;                                  // shows in broker logs
+  std::map<std::string, std::string> overrides;           // any librdkafka property
+  std::map<std::string, std::string> consumer_overrides;  // applied to consumers only
 };
 
 class Producer {

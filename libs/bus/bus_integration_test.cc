@@ -22,7 +22,7 @@ std::optional<Message> PollUntil(Consumer& c, std::chrono::milliseconds limit) {
 TEST(Bus, ProducesAndConsumesWithHeaders) {
   auto broker = EmbeddedBroker::Start({"t1"}, 2);
   ASSERT_TRUE(broker.ok()) << broker.status();
-  BusConfig cfg{(*broker)->bootstraps(), "test", {}};
+  BusConfig cfg{(*broker)->bootstraps(), "test", {}, {}};
   auto producer = Producer::Create(cfg);
   ASSERT_TRUE(producer.ok()) << producer.status();
   Message m;
@@ -47,7 +47,7 @@ TEST(Bus, ProducesAndConsumesWithHeaders) {
 TEST(Bus, UncommittedMessageIsRedeliveredToTheGroup) {
   auto broker = EmbeddedBroker::Start({"t2"}, 1);
   ASSERT_TRUE(broker.ok());
-  BusConfig cfg{(*broker)->bootstraps(), "test", {}};
+  BusConfig cfg{(*broker)->bootstraps(), "test", {}, {}};
   auto producer = Producer::Create(cfg);
   ASSERT_TRUE(producer.ok());
   for (int i = 0; i < 2; ++i) {

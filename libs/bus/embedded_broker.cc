@@ -21,6 +21,8 @@ absl::StatusOr<std::unique_ptr<EmbeddedBroker>> EmbeddedBroker::Start(
   char err[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   rd_kafka_conf_set(conf, "client.id", "slipway-embedded-broker", err, sizeof err);
+  // This handle only hosts the mock cluster; it has no bootstrap servers, by design.
+  rd_kafka_conf_set(conf, "log_level", "3", err, sizeof err);
   b->rk_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
   if (!b->rk_) return absl::InternalError(fmt::format("embedded broker handle: {}", err));
   b->cluster_ = rd_kafka_mock_cluster_new(b->rk_, brokers);

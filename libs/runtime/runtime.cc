@@ -161,7 +161,8 @@ absl::StatusOr<Infrastructure> ConnectInfrastructure(const CommonConfig& common)
   if (auto st = store::WaitForServer(common.database_url, 60s); !st.ok()) return st;
   infra.pool = std::make_unique<store::ConnectionPool>(common.database_url);
   if (auto st = store::Migrate(*infra.pool); !st.ok()) return st;
-  infra.bus_config = bus::BusConfig{common.brokers, common.replica_id, common.kafka};
+  infra.bus_config =
+      bus::BusConfig{common.brokers, common.replica_id, common.kafka, common.kafka_consumer};
   auto producer = bus::Producer::Create(infra.bus_config);
   if (!producer.ok()) return producer.status();
   infra.producer = std::move(*producer);

@@ -25,13 +25,14 @@ class App;
 namespace slipway::runtime {
 
 struct CommonConfig {
-  std::string brokers;                       // SLIPWAY_BROKERS
-  std::string database_url;                  // SLIPWAY_DATABASE_URL
-  std::string grpc_listen;                   // SLIPWAY_GRPC_LISTEN; "" = no gRPC server
-  std::string replica_id;                    // SLIPWAY_REPLICA_ID; default host:pid
-  std::string log_level = "info";            // SLIPWAY_LOG_LEVEL
-  std::string log_format = "text";           // SLIPWAY_LOG_FORMAT: text | json
-  std::map<std::string, std::string> kafka;  // extra librdkafka properties (--kafka k=v)
+  std::string brokers;                                // SLIPWAY_BROKERS
+  std::string database_url;                           // SLIPWAY_DATABASE_URL
+  std::string grpc_listen;                            // SLIPWAY_GRPC_LISTEN; "" = no gRPC server
+  std::string replica_id;                             // SLIPWAY_REPLICA_ID; default host:pid
+  std::string log_level = "info";                     // SLIPWAY_LOG_LEVEL
+  std::string log_format = "text";                    // SLIPWAY_LOG_FORMAT: text | json
+  std::map<std::string, std::string> kafka;           // extra librdkafka properties (--kafka k=v)
+  std::map<std::string, std::string> kafka_consumer;  // for consumers only (embedded stack)
 };
 
 // Registers --brokers, --database-url, --grpc-listen, --replica-id, --log-level, --log-format,

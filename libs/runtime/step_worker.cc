@@ -7,6 +7,7 @@
 
 #include "libs/core/ids.h"
 #include "libs/core/status.h"
+#include "slipway/v1/deployments.pb.h"
 
 namespace slipway::runtime {
 
@@ -42,12 +43,14 @@ StepWorker::StepWorker(bus::BusConfig bus_config, store::ConnectionPool& pool,
       handler_(handler),
       options_(std::move(options)) {}
 
-void StepWorker::DeadLetter(const bus::Message& message, const std::string& reason) {
-  // The dead-letter topic is the last resort: keep trying, the message must not vanish.
+absl::Status StepWorker::DeadLetter(const bus::Message& message, const std::string& reason) {
+  // The dead-letter topic is the last resort: keep trying, the message must not vanish. When
+  // stopping, give up uncommitted: the group redelivers it after a restart.
   for (auto backoff = 100ms;; backoff = std::min(backoff * 2, std::chrono::milliseconds(5000))) {
     auto st = SendToDeadLetter(producer_, message, reason);
-    if (st.ok()) return;
+    if (st.ok()) return absl::OkStatus();
     spdlog::error("dead-letter publish failed: {}", st.ToString());
+    if (stop_ && stop_->load()) return Retryable(st);
     std::this_thread::sleep_for(backoff);
   }
 }
@@ -55,24 +58,36 @@ void StepWorker::DeadLetter(const bus::Message& message, const std::string& reas
 absl::Status StepWorker::Process(const bus::Message& message) {
   v1::StepCommand command;
   if (message.Header("ce_type").value_or("") != bus::kTypeStepCommand) {
-    DeadLetter(message, fmt::format("unexpected ce_type '{}' on a command topic",
-                                    message.Header("ce_type").value_or("")));
-    return absl::OkStatus();
+    return DeadLetter(message, fmt::format("unexpected ce_type '{}' on a command topic",
+                                           message.Header("ce_type").value_or("")));
   }
   if (!command.ParseFromString(message.payload) || command.command_id().empty() ||
       command.deployment_id().empty()) {
-    DeadLetter(message,
-               "payload is not a slipway.v1.StepCommand with command_id and deployment_id");
-    return absl::OkStatus();
+    return DeadLetter(message,
+                      "payload is not a slipway.v1.StepCommand with command_id and deployment_id");
   }
   const std::string consumer = "step:" + options_.service;
   bool seen = false;
+  bool current = false;
   SLIPWAY_RETURN_IF_ERROR(pool_.Transact([&](pqxx::work& tx) {
     seen = store::InboxContains(tx, consumer, command.command_id());
+    // A command the saga no longer waits for (the deployment was cancelled or failed, or this
+    // attempt timed out and another one replaced it) must not act on the repository.
+    auto r = tx.exec_params(
+        "SELECT 1 FROM deployments WHERE id = $1::uuid AND status = $2 AND current_step = $3 "
+        "AND attempt = $4",
+        command.deployment_id(), static_cast<int>(v1::DEPLOYMENT_STATUS_RUNNING),
+        static_cast<int>(command.step()), command.attempt());
+    current = !r.empty();
     return absl::OkStatus();
   }));
   if (seen) {
     spdlog::info("command {} already handled: skipped", command.command_id());
+    return absl::OkStatus();
+  }
+  if (!current) {
+    spdlog::info("command {} is stale (deployment no longer waits for it): skipped",
+                 command.command_id());
     return absl::OkStatus();
   }
 
@@ -127,6 +142,7 @@ absl::Status StepWorker::Process(const bus::Message& message) {
 }
 
 absl::Status StepWorker::Run(const std::atomic<bool>& stop) {
+  stop_ = &stop;
   auto consumer = bus::Consumer::Create(bus_config_, "slipway-" + options_.service,
                                         {bus::CommandTopic(options_.service)});
   if (!consumer.ok()) return consumer.status();
@@ -148,8 +164,7 @@ absl::Status StepWorker::Run(const std::atomic<bool>& stop) {
       // topic after a few attempts; retryable trouble (database down) is retried until it
       // clears or the service stops (uncommitted, it is redelivered after a restart).
       if (!st.ok() && !IsRetryable(st) && ++attempts >= kMaxPermanentFailures) {
-        DeadLetter(message, fmt::format("failed {} times: {}", attempts, st.message()));
-        st = absl::OkStatus();
+        st = DeadLetter(message, fmt::format("failed {} times: {}", attempts, st.message()));
       }
       if (st.ok()) {
         if (auto c = (*consumer)->Commit(message); !c.ok())

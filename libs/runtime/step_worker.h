@@ -47,7 +47,8 @@ class StepWorker {
  private:
   // Returns OK when the message may be committed.
   absl::Status Process(const bus::Message& message);
-  void DeadLetter(const bus::Message& message, const std::string& reason);
+  // OK once the message is on the dead-letter topic; retryable when stopping first.
+  absl::Status DeadLetter(const bus::Message& message, const std::string& reason);
 
   bus::BusConfig bus_config_;
   store::ConnectionPool& pool_;
@@ -56,6 +57,7 @@ class StepWorker {
   StepHandler& handler_;
   StepWorkerOptions options_;
   std::atomic<uint64_t> handled_{0};
+  const std::atomic<bool>* stop_ = nullptr;
 };
 
 // Publishes `message` to the dead-letter topic with `reason` in header slipway_error and the

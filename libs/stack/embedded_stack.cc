@@ -66,7 +66,7 @@ absl::StatusOr<std::unique_ptr<EmbeddedStack>> EmbeddedStack::Start(const StackO
   common.log_level = options.log_level;
   // The embedded broker answers an empty fetch only when its wait runs out (it does not wake
   // a waiting fetch when data arrives, as Kafka does): keep the wait short.
-  common.kafka["fetch.wait.max.ms"] = std::to_string(options.fetch_wait_ms);
+  common.kafka_consumer["fetch.wait.max.ms"] = std::to_string(options.fetch_wait_ms);
   if (options.run_orchestrator) {
     common.grpc_listen = options.grpc_listen;
     common.replica_id = "orchestrator";

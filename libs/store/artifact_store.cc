@@ -38,6 +38,30 @@ absl::StatusOr<std::string> ArtifactStore::Get(const std::string& digest) {
   return out;
 }
 
+absl::StatusOr<std::string> ArtifactStore::Lookup(const std::string& kind, const std::string& key) {
+  std::string digest;
+  absl::Status st = pool_.Transact([&](pqxx::work& tx) -> absl::Status {
+    auto r =
+        tx.exec_params("SELECT digest FROM artifact_index WHERE kind = $1 AND key = $2", kind, key);
+    if (r.empty()) return absl::NotFoundError(fmt::format("no {} artifact for {}", kind, key));
+    digest = r[0][0].as<std::string>();
+    return absl::OkStatus();
+  });
+  if (!st.ok()) return st;
+  return digest;
+}
+
+absl::Status ArtifactStore::Remember(const std::string& kind, const std::string& key,
+                                     const std::string& digest) {
+  return pool_.Transact([&](pqxx::work& tx) {
+    tx.exec_params(
+        "INSERT INTO artifact_index (kind, key, digest) VALUES ($1, $2, $3) "
+        "ON CONFLICT (kind, key) DO UPDATE SET digest = EXCLUDED.digest, created_at = now()",
+        kind, key, digest);
+    return absl::OkStatus();
+  });
+}
+
 absl::StatusOr<std::string> ArtifactStore::PutMessage(const google::protobuf::Message& message) {
   return Put(message.SerializeAsString(),
              "application/protobuf; type=" + message.GetDescriptor()->full_name());

@@ -24,6 +24,11 @@ class ArtifactStore {
   absl::StatusOr<std::string> Get(const std::string& digest);
 
   absl::StatusOr<std::string> PutMessage(const google::protobuf::Message& message);
+
+  // A named index over artifacts, for caches: (kind, key) -> digest. Lookup is NOT_FOUND when
+  // absent; Remember overwrites.
+  absl::StatusOr<std::string> Lookup(const std::string& kind, const std::string& key);
+  absl::Status Remember(const std::string& kind, const std::string& key, const std::string& digest);
   // NOT_FOUND for an unknown digest, DATA_LOSS when the bytes do not parse as `out`'s type.
   absl::Status GetMessage(const std::string& digest, google::protobuf::Message& out);
 

@@ -54,9 +54,12 @@ absl::StatusOr<int> OutboxRelay::RelayOnce(int batch) {
                         std::chrono::steady_clock::now() - t0)
                         .count());
       if (!s.ok()) {
-        // Keep what was sent so far marked; the rest waits for the next pass.
-        if (sent == 0) return s;
-        break;
+        // One row the broker refuses must not hold back the others: it waits 30 s.
+        spdlog::warn("outbox row {} to {}: {}; retrying in 30 s", row[0].as<int64_t>(), m.topic,
+                     s.ToString());
+        tx.exec_params("UPDATE outbox SET not_before = now() + interval '30 seconds' WHERE id = $1",
+                       row[0].as<int64_t>());
+        continue;
       }
       tx.exec_params("UPDATE outbox SET published_at = now() WHERE id = $1", row[0].as<int64_t>());
       ++sent;

@@ -98,6 +98,15 @@ CREATE TABLE circuit_breakers (
   reason     text NOT NULL DEFAULT ''
 );
 )sql"},
+    {2, "artifact index", R"sql(
+CREATE TABLE artifact_index (
+  kind       text NOT NULL,
+  key        text NOT NULL,
+  digest     text NOT NULL REFERENCES artifacts(digest),
+  created_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (kind, key)
+);
+)sql"},
 };
 
 absl::Status FromException(const std::exception& e) {

@@ -43,7 +43,7 @@ TEST_F(StoreTest, MigrationsApplyOnceEvenConcurrently) {
                  n = tx.exec("SELECT count(*) FROM schema_migrations")[0][0].as<int64_t>();
                  return absl::OkStatus();
                }).ok());
-  EXPECT_EQ(n, 1);
+  EXPECT_EQ(n, 2);
 }
 
 TEST_F(StoreTest, InboxDeduplicatesAndRollbackForgets) {
@@ -92,6 +92,9 @@ TEST_F(StoreTest, ArtifactsAreContentAddressed) {
   ASSERT_TRUE(store.GetMessage(*d1, back).ok());
   EXPECT_EQ(back.passed(), 2u);
   EXPECT_EQ(store.Get("sha256:nope").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store.Lookup("map", "tree-1").status().code(), absl::StatusCode::kNotFound);
+  ASSERT_TRUE(store.Remember("map", "tree-1", *d1).ok());
+  EXPECT_EQ(*store.Lookup("map", "tree-1"), *d1);
   std::string binary("\0\x01\xff", 3);
   auto d3 = store.Put(binary, "application/octet-stream");
   ASSERT_TRUE(d3.ok());
@@ -103,7 +106,7 @@ TEST_F(StoreTest, RelayPublishesOutboxRowsThroughTheBroker) {
   ASSERT_TRUE(Migrate(pool).ok());
   auto broker = bus::EmbeddedBroker::Start({"relay.t"}, 1);
   ASSERT_TRUE(broker.ok());
-  bus::BusConfig cfg{(*broker)->bootstraps(), "test", {}};
+  bus::BusConfig cfg{(*broker)->bootstraps(), "test", {}, {}};
   auto producer = bus::Producer::Create(cfg);
   ASSERT_TRUE(producer.ok());
   bus::Message m;

@@ -7,18 +7,36 @@
 #include "services/mapper/mapper.h"
 
 namespace slipway::mapper {
+namespace {
+constexpr char kCacheKind[] = "repository_map/v1";
+}
 
 absl::StatusOr<v1::StepResult> MapperStep::Handle(const v1::StepCommand& command) {
   auto repo = repo::OpenTarget(command.repository());
   if (!repo.ok()) return runtime::Failed(std::string(repo.status().message()));
-  auto map = MapRepository(*repo, command.base_commit());
-  if (!map.ok()) return runtime::Failed(std::string(map.status().message()));
-  auto digest = artifacts_.PutMessage(*map);
+  // The map depends only on the tree: an unchanged tree costs one lookup.
+  auto tree = repo->TreeId(command.base_commit());
+  if (!tree.ok()) return runtime::Failed(std::string(tree.status().message()));
+  v1::RepositoryMap map;
+  bool cached = false;
+  if (auto hit = artifacts_.Lookup(kCacheKind, *tree); hit.ok()) {
+    cached = artifacts_.GetMessage(*hit, map).ok();
+  }
+  if (!cached) {
+    auto mapped = MapRepository(*repo, command.base_commit());
+    if (!mapped.ok()) return runtime::Failed(std::string(mapped.status().message()));
+    map = std::move(*mapped);
+  }
+  map.set_commit(command.base_commit());  // the same tree may sit under several commits
+  auto digest = artifacts_.PutMessage(map);
   if (!digest.ok()) return digest.status();
+  if (!cached)
+    if (auto st = artifacts_.Remember(kCacheKind, *tree, *digest); !st.ok()) return st;
   v1::StepResult result = runtime::Succeeded(fmt::format(
-      "{} files, primary language {}, {} modules, tests: {}", map->files_size(),
-      map->primary_language().empty() ? "unknown" : map->primary_language(), map->modules_size(),
-      map->test_command().empty() ? "none found" : map->test_command()));
+      "{} files, primary language {}, {} modules, tests: {}{}", map.files_size(),
+      map.primary_language().empty() ? "unknown" : map.primary_language(), map.modules_size(),
+      map.test_command().empty() ? "none found" : map.test_command(),
+      cached ? " (cached by tree)" : ""));
   (*result.mutable_artifacts())["repository_map"] = *digest;
   return result;
 }

@@ -231,6 +231,11 @@ void LockRepository(pqxx::work& tx, const std::string& repository) {
 
 void Finish(pqxx::work& tx, const Row& row, v1::DeploymentStatus status, v1::Step failed_step,
             const std::string& error, const SagaConfig& config) {
+  // Commands not yet published (a retry waiting for its backoff) must not run any more.
+  tx.exec_params(
+      "DELETE FROM outbox WHERE key = $1 AND published_at IS NULL AND topic LIKE "
+      "'slipway.commands.%'",
+      row.id);
   tx.exec_params(
       "UPDATE deployments SET status = $2, failed_step = $3, error = $4, finished_at = now(), "
       "step_deadline = NULL WHERE id = $1::uuid",
@@ -239,6 +244,14 @@ void Finish(pqxx::work& tx, const Row& row, v1::DeploymentStatus status, v1::Ste
   AnnounceUpdate(tx, row, status, row.step, "finished", error);
   LockRepository(tx, row.repository);
   ReleaseQueue(tx, row.repository, config);
+}
+
+// The deployment an earlier submission with `request_id` created.
+absl::Status SameRequest(pqxx::work& tx, const std::string& request_id, std::string& id) {
+  auto r = tx.exec_params("SELECT id::text FROM deployments WHERE request_id = $1", request_id);
+  if (r.empty()) return absl::AbortedError("request id conflict without a row; retry");
+  id = r[0][0].as<std::string>();
+  return absl::OkStatus();
 }
 
 absl::Status NotAnId(const std::string& id) {
@@ -307,13 +320,15 @@ absl::StatusOr<v1::Deployment> Orchestrator::Submit(const v1::SubmitRequest& req
     std::optional<std::string> request_id;
     if (!request.request_id().empty()) request_id = request.request_id();
     if (!invalid.ok()) {
-      tx.exec_params(
+      auto inserted = tx.exec_params(
           "INSERT INTO deployments (id, request_id, repository, mode, status, recommendation, "
           "error, rejected_field, trace_id, finished_at) "
-          "VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9, now())",
+          "VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9, now()) "
+          "ON CONFLICT (request_id) DO NOTHING",
           id, request_id, repository, static_cast<int>(mode),
           static_cast<int>(v1::DEPLOYMENT_STATUS_REJECTED), pqxx::binarystring(rec_bytes),
           std::string(invalid.message()), recommendation::FieldOf(invalid), trace_id);
+      if (inserted.affected_rows() == 0) return SameRequest(tx, request.request_id(), id);
       return absl::OkStatus();
     }
     nlohmann::json artifacts = {
@@ -321,12 +336,15 @@ absl::StatusOr<v1::Deployment> Orchestrator::Submit(const v1::SubmitRequest& req
          store::PutArtifact(tx, rec_bytes,
                             "application/protobuf; type=slipway.v1.Recommendation")}};
     LockRepository(tx, repository);
-    tx.exec_params(
+    auto inserted = tx.exec_params(
         "INSERT INTO deployments (id, request_id, repository, mode, status, recommendation, "
-        "artifacts, trace_id) VALUES ($1::uuid, $2, $3, $4, $5, $6, $7::jsonb, $8)",
+        "artifacts, trace_id) VALUES ($1::uuid, $2, $3, $4, $5, $6, $7::jsonb, $8) "
+        "ON CONFLICT (request_id) DO NOTHING",
         id, request_id, repository, static_cast<int>(mode),
         static_cast<int>(v1::DEPLOYMENT_STATUS_QUEUED), pqxx::binarystring(rec_bytes),
         artifacts.dump(), trace_id);
+    // A concurrent submission with the same request id won: answer with its deployment.
+    if (inserted.affected_rows() == 0) return SameRequest(tx, request.request_id(), id);
     ReleaseQueue(tx, repository, config_);
     return absl::OkStatus();
   });
@@ -460,6 +478,10 @@ absl::StatusOr<v1::Deployment> Orchestrator::Cancel(const std::string& id,
                                                     const std::string& reason) {
   if (!IsUuid(id)) return NotAnId(id);
   absl::Status st = pool_.Transact([&](pqxx::work& tx) -> absl::Status {
+    // Same lock order as every other path: the repository's lock, then the row.
+    auto repo = tx.exec_params("SELECT repository FROM deployments WHERE id = $1::uuid", id);
+    if (repo.empty()) return absl::NotFoundError(fmt::format("deployment {} not found", id));
+    LockRepository(tx, repo[0][0].as<std::string>());
     auto loaded = Load(tx, id, true);
     if (!loaded) return absl::NotFoundError(fmt::format("deployment {} not found", id));
     if (IsTerminal(loaded->status))
@@ -553,10 +575,14 @@ absl::Status Orchestrator::RunConsumer(const bus::BusConfig& config, bus::Produc
       absl::Status st = m.topic == bus::kRecommendationsTopic ? OnRecommendation(m) : OnEvent(m);
       if (st.ok() || !IsRetryable(st)) {
         if (!st.ok()) {
-          // Rejected or unreadable: the dead-letter topic keeps it, with the reason.
-          while (!runtime::SendToDeadLetter(producer, m, std::string(st.message())).ok() &&
-                 !stop.load())
+          // Rejected or unreadable: the dead-letter topic keeps it, with the reason. Until it
+          // does, the offset stays uncommitted, so a restart sees the message again.
+          bool parked = false;
+          while (
+              !(parked = runtime::SendToDeadLetter(producer, m, std::string(st.message())).ok()) &&
+              !stop.load())
             std::this_thread::sleep_for(backoff);
+          if (!parked) break;
         }
         if (auto c = (*consumer)->Commit(m); !c.ok()) spdlog::warn("commit: {}", c.ToString());
         spdlog::debug("orchestrator committed {}[{}]@{}", m.topic, m.partition, m.offset);

@@ -262,6 +262,12 @@ TEST_F(StackTest, DeploymentsOfOneRepositoryRunOneAtATimeInOrder) {
   b = client_->WaitDone(b.id());
   ASSERT_EQ(a.status(), v1::DEPLOYMENT_STATUS_SUCCEEDED) << a.error();
   ASSERT_EQ(b.status(), v1::DEPLOYMENT_STATUS_SUCCEEDED) << b.error();
+  // The map of an unchanged tree comes from the cache.
+  for (const auto& step : b.steps()) {
+    if (step.step() == v1::STEP_MAP) {
+      EXPECT_NE(step.summary().find("(cached by tree)"), std::string::npos) << step.summary();
+    }
+  }
   // b's first step started after a's last step finished.
   auto last = a.steps(a.steps_size() - 1).finished_at();
   auto first = b.steps(0).started_at();
@@ -346,7 +352,8 @@ TEST_F(StackTest, WatchStreamsUntilTheEnd) {
 // Reads `topic` from the start in a fresh group until `match` accepts a message.
 std::optional<bus::Message> FindMessage(const std::string& brokers, const std::string& topic,
                                         const std::function<bool(const bus::Message&)>& match) {
-  auto consumer = bus::Consumer::Create({brokers, "test-reader", {}}, "test-" + NewUuid(), {topic});
+  auto consumer =
+      bus::Consumer::Create({brokers, "test-reader", {}, {}}, "test-" + NewUuid(), {topic});
   EXPECT_TRUE(consumer.ok());
   if (!consumer.ok()) return std::nullopt;
   std::optional<bus::Message> found;
@@ -362,7 +369,7 @@ std::optional<bus::Message> FindMessage(const std::string& brokers, const std::s
 
 TEST_F(StackTest, RecommendationsPublishedOnKafkaBecomeDeploymentsOnce) {
   fs::path repo = NewRepo();
-  auto producer = bus::Producer::Create({stack_->brokers(), "test-publisher", {}});
+  auto producer = bus::Producer::Create({stack_->brokers(), "test-publisher", {}, {}});
   ASSERT_TRUE(producer.ok());
   std::string good = R"({"title": "Bulk discount", "description": "Tiered discounts.",
     "mode": "dry-run", "target": {"url": ")" +
@@ -427,7 +434,7 @@ TEST_F(StackTest, EventsCarryCloudEventsHeadersAndTheDeploymentsTrace) {
 }
 
 TEST_F(StackTest, AnUnreadableCommandIsDeadLetteredWithTheReason) {
-  auto producer = bus::Producer::Create({stack_->brokers(), "test-publisher", {}});
+  auto producer = bus::Producer::Create({stack_->brokers(), "test-publisher", {}, {}});
   ASSERT_TRUE(producer.ok());
   bus::Message m;
   m.topic = bus::CommandTopic("mapper");
