@@ -40,6 +40,7 @@ absl::StatusOr<int> OutboxRelay::RelayOnce(int batch) {
         "WHERE published_at IS NULL AND not_before <= now() "
         "ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
         batch);
+    std::vector<bus::Message> messages;
     for (const auto& row : rows) {
       bus::Message m;
       m.topic = row[1].as<std::string>();
@@ -47,22 +48,25 @@ absl::StatusOr<int> OutboxRelay::RelayOnce(int batch) {
       m.payload = pqxx::binarystring(row[3]).str();
       for (const auto& h : nlohmann::json::parse(row[4].as<std::string>()))
         m.headers.emplace_back(h[0].get<std::string>(), h[1].get<std::string>());
-      auto t0 = std::chrono::steady_clock::now();
-      auto s = producer_.Send(m, std::chrono::seconds(10));
-      spdlog::debug("relay sent {} in {} ms", m.topic,
-                    std::chrono::duration_cast<std::chrono::milliseconds>(
-                        std::chrono::steady_clock::now() - t0)
-                        .count());
-      if (!s.ok()) {
-        // One row the broker refuses must not hold back the others: it waits 30 s.
-        spdlog::warn("outbox row {} to {}: {}; retrying in 30 s", row[0].as<int64_t>(), m.topic,
-                     s.ToString());
-        tx.exec_params("UPDATE outbox SET not_before = now() + interval '30 seconds' WHERE id = $1",
-                       row[0].as<int64_t>());
+      messages.push_back(std::move(m));
+    }
+    if (messages.empty()) return absl::OkStatus();
+    // One at a time: measured faster with the embedded broker than producing the batch and
+    // awaiting all the acks together.
+    std::vector<absl::Status> results;
+    for (const auto& m : messages) results.push_back(producer_.Send(m, std::chrono::seconds(10)));
+    for (size_t i = 0; i < results.size(); ++i) {
+      const int64_t id = rows[static_cast<int>(i)][0].as<int64_t>();
+      if (results[i].ok()) {
+        tx.exec_params("UPDATE outbox SET published_at = now() WHERE id = $1", id);
+        ++sent;
         continue;
       }
-      tx.exec_params("UPDATE outbox SET published_at = now() WHERE id = $1", row[0].as<int64_t>());
-      ++sent;
+      // One row the broker refuses must not hold back the others: it waits 30 s.
+      spdlog::warn("outbox row {} to {}: {}; retrying in 30 s", id, messages[i].topic,
+                   results[i].ToString());
+      tx.exec_params("UPDATE outbox SET not_before = now() + interval '30 seconds' WHERE id = $1",
+                     id);
     }
     return absl::OkStatus();
   });

@@ -569,6 +569,9 @@ absl::Status Orchestrator::RunConsumer(const bus::BusConfig& config, bus::Produc
     }
     if (!polled->has_value()) continue;
     const bus::Message& m = **polled;
+    // Deployment updates share the events topic; they are not for the saga. Their offsets are
+    // covered by the next commit of a message that is (a redelivered one is ignored again).
+    if (m.topic == bus::kEventsTopic && m.Header("ce_type") != bus::kTypeStepResult) continue;
     spdlog::debug("orchestrator received {}[{}]@{} {}", m.topic, m.partition, m.offset,
                   m.Header("ce_type").value_or(""));
     for (auto backoff = 100ms;; backoff = std::min(backoff * 2, std::chrono::milliseconds(5000))) {
