@@ -285,6 +285,18 @@ absl::StatusOr<std::optional<Message>> Consumer::Poll(std::chrono::milliseconds 
   return std::optional<Message>(std::move(out));
 }
 
+void Consumer::ForEach(const std::atomic<bool>& stop,
+                       const std::function<void(const Message&)>& handle) {
+  while (!stop.load()) {
+    auto polled = Poll(std::chrono::milliseconds(200));
+    if (!polled.ok()) {
+      spdlog::warn("poll: {}", polled.status().ToString());
+      continue;
+    }
+    if (polled->has_value()) handle(**polled);
+  }
+}
+
 absl::Status Consumer::Commit(const Message& message) {
   rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(1);
   rd_kafka_topic_partition_list_add(list, message.topic.c_str(), message.partition)->offset =

@@ -5,7 +5,9 @@
 // for broker trouble and INVALID_ARGUMENT for bad configuration.
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -93,6 +95,9 @@ class Consumer {
 
   // The next message, or nullopt when none arrived within `timeout`.
   absl::StatusOr<std::optional<Message>> Poll(std::chrono::milliseconds timeout);
+  // Polls until `stop` is set, calling `handle` for each message. Poll errors are logged and
+  // polling goes on (librdkafka recovers from broker trouble by itself).
+  void ForEach(const std::atomic<bool>& stop, const std::function<void(const Message&)>& handle);
   // Commits the position after `message` (synchronously).
   absl::Status Commit(const Message& message);
   // Leaves the group cleanly (also done by the destructor).

@@ -147,14 +147,7 @@ absl::Status StepWorker::Run(const std::atomic<bool>& stop) {
                                         {bus::CommandTopic(options_.service)});
   if (!consumer.ok()) return consumer.status();
   spdlog::info("{} consuming {}", options_.replica, bus::CommandTopic(options_.service));
-  while (!stop.load()) {
-    auto polled = (*consumer)->Poll(200ms);
-    if (!polled.ok()) {
-      spdlog::warn("poll: {}", polled.status().ToString());
-      continue;
-    }
-    if (!polled->has_value()) continue;
-    const bus::Message& message = **polled;
+  (*consumer)->ForEach(stop, [&](const bus::Message& message) {
     // Infrastructure trouble (database down): retry the same message until it goes through or
     // we are told to stop; without a commit the group redelivers it after a restart.
     int attempts = 0;
@@ -176,7 +169,7 @@ absl::Status StepWorker::Run(const std::atomic<bool>& stop) {
       if (stop.load()) break;
       std::this_thread::sleep_for(backoff);
     }
-  }
+  });
   (*consumer)->Close();
   return absl::OkStatus();
 }

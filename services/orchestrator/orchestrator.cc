@@ -561,19 +561,10 @@ absl::Status Orchestrator::RunConsumer(const bus::BusConfig& config, bus::Produc
   auto consumer = bus::Consumer::Create(config, "slipway-orchestrator",
                                         {bus::kEventsTopic, bus::kRecommendationsTopic});
   if (!consumer.ok()) return consumer.status();
-  while (!stop.load()) {
-    auto polled = (*consumer)->Poll(200ms);
-    if (!polled.ok()) {
-      spdlog::warn("poll: {}", polled.status().ToString());
-      continue;
-    }
-    if (!polled->has_value()) continue;
-    const bus::Message& m = **polled;
+  (*consumer)->ForEach(stop, [&](const bus::Message& m) {
     // Deployment updates share the events topic; they are not for the saga. Their offsets are
     // covered by the next commit of a message that is (a redelivered one is ignored again).
-    if (m.topic == bus::kEventsTopic && m.Header("ce_type") != bus::kTypeStepResult) continue;
-    spdlog::debug("orchestrator received {}[{}]@{} {}", m.topic, m.partition, m.offset,
-                  m.Header("ce_type").value_or(""));
+    if (m.topic == bus::kEventsTopic && m.Header("ce_type") != bus::kTypeStepResult) return;
     for (auto backoff = 100ms;; backoff = std::min(backoff * 2, std::chrono::milliseconds(5000))) {
       absl::Status st = m.topic == bus::kRecommendationsTopic ? OnRecommendation(m) : OnEvent(m);
       if (st.ok() || !IsRetryable(st)) {
@@ -588,14 +579,13 @@ absl::Status Orchestrator::RunConsumer(const bus::BusConfig& config, bus::Produc
           if (!parked) break;
         }
         if (auto c = (*consumer)->Commit(m); !c.ok()) spdlog::warn("commit: {}", c.ToString());
-        spdlog::debug("orchestrator committed {}[{}]@{}", m.topic, m.partition, m.offset);
         break;
       }
       spdlog::warn("{}[{}]@{}: {}; retrying", m.topic, m.partition, m.offset, st.ToString());
       if (stop.load()) break;
       std::this_thread::sleep_for(backoff);
     }
-  }
+  });
   (*consumer)->Close();
   return absl::OkStatus();
 }
