@@ -26,6 +26,7 @@ absl::StatusOr<v1::StepResult> GitStep::Handle(const v1::StepCommand& command) {
   req.base_commit = command.base_commit();
   req.deployment_id = command.deployment_id();
   req.recommendation = command.recommendation();
+  req.tests.set_command(map.test_command());  // the repository's command, not the rewritten one
   req.branch_prefix = options_.branch_prefix;
   req.author_name = options_.author_name;
   req.author_email = options_.author_email;

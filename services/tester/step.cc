@@ -43,8 +43,11 @@ absl::StatusOr<v1::StepResult> TesterStep::Handle(const v1::StepCommand& command
         runtime::Failed(fmt::format("{} ({}){}", why, counts, names.empty() ? "" : ": " + names));
     result.set_summary(counts);
   }
+  // The deployment record shows the repository's own command; the stored report keeps the
+  // command as run (with the tester's JUnit options).
   v1::TestReport summary = *report;
   summary.clear_output_tail();
+  summary.set_command(map.test_command());
   *result.mutable_tests() = summary;
   (*result.mutable_artifacts())["test_report"] = *digest;
   return result;
