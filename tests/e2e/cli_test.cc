@@ -21,10 +21,14 @@ class CliTest : public ::testing::Test {
   }
   static void TearDownTestSuite() { delete dir_; }
 
-  testing::CommandResult Slipway(const std::string& args) {
+  // `slipway <args>` from the source folder.
+  testing::CommandResult Run(const std::string& args) {
     return RunCommand("cd '" + testing::SourceDir().string() + "' && '" +
-                      (testing::BinDir() / "slipway").string() + "' " + args + " --state-dir '" +
-                      (dir_->path() / "state").string() + "'");
+                      (testing::BinDir() / "slipway").string() + "' " + args);
+  }
+  // The same with this suite's state folder, for the commands that start the stack.
+  testing::CommandResult Slipway(const std::string& args) {
+    return Run(args + " --state-dir '" + (dir_->path() / "state").string() + "'");
   }
 
   static TempDir* dir_;
@@ -60,6 +64,24 @@ TEST_F(CliTest, JsonOutputIsMachineReadable) {
   EXPECT_EQ(j["status"], "DEPLOYMENT_STATUS_SUCCEEDED");
   EXPECT_EQ(j["mode"], "MODE_DRY_RUN");
   EXPECT_GT(j["tests"]["passed"].get<int>(), 0);
+}
+
+TEST_F(CliTest, MapDescribesTheRepository) {
+  auto text = Run("map '" + repo_.string() + "'");
+  ASSERT_EQ(text.exit_code, 0) << text.output;
+  EXPECT_NE(text.output.find("python"), std::string::npos) << text.output;
+  EXPECT_NE(text.output.find("test command: python3 -m pytest -q"), std::string::npos)
+      << text.output;
+  auto json = Run("--json map '" + repo_.string() + "'");
+  ASSERT_EQ(json.exit_code, 0) << json.output;
+  auto j = nlohmann::json::parse(json.output.substr(json.output.find('{')), nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << json.output;
+  EXPECT_EQ(j["primary_language"], "python");
+  EXPECT_EQ(j["commit"].get<std::string>().size(), 40u);
+  EXPECT_GE(j["files"].size(), 10u);
+  auto missing = Run("map /no/such/repository");
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.output.find("no such path"), std::string::npos) << missing.output;
 }
 
 TEST_F(CliTest, BadRecommendationsExitWithTheFieldNamed) {

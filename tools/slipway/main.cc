@@ -17,8 +17,10 @@
 #include <sstream>
 
 #include "libs/core/status.h"
+#include "libs/repo/repository.h"
 #include "libs/runtime/runtime.h"
 #include "libs/stack/embedded_stack.h"
+#include "services/mapper/mapper.h"
 #include "services/orchestrator/saga.h"
 #include "slipway/v1/deployments.grpc.pb.h"
 
@@ -230,6 +232,66 @@ int SubmitAndFollow(v1::Deployments::Stub& stub, const v1::SubmitRequest& req, b
   return follow || d.status() == v1::DEPLOYMENT_STATUS_REJECTED ? ExitFor(d) : kOk;
 }
 
+// `slipway map`: the mapper's view of a repository, without any server.
+int MapCommand(const std::string& path, const std::string& rev, const Globals& g) {
+  auto repo = repo::OpenTarget(path);
+  if (!repo.ok()) {
+    std::cerr << "error: " << repo.status().message() << "\n";
+    return kRejected;
+  }
+  auto commit = repo->ResolveCommit(rev);
+  if (!commit.ok()) {
+    std::cerr << "error: " << commit.status().message() << "\n";
+    return kRejected;
+  }
+  auto started = std::chrono::steady_clock::now();
+  auto m = mapper::MapRepository(*repo, *commit);
+  double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  if (!m.ok()) {
+    std::cerr << "error: " << m.status().message() << "\n";
+    return kFailed;
+  }
+  if (g.json) {
+    std::cout << ToJson(*m) << "\n";
+    return kOk;
+  }
+  std::cout << fmt::format("{} at {} (tree {}): {} files, mapped in {:.1f} ms\n", path,
+                           m->commit().substr(0, 12), m->tree_hash().substr(0, 12), m->files_size(),
+                           ms);
+  std::cout << "languages:\n";
+  for (const auto& l : m->languages())
+    std::cout << fmt::format("  {:<12} {:>6} files {:>9} lines\n", l.language(), l.files(),
+                             l.lines());
+  if (m->modules_size() > 0) {
+    std::cout << "modules:\n";
+    for (const auto& mod : m->modules())
+      std::cout << fmt::format("  {:<30} {:<8} {} files ({})\n", mod.name(), mod.language(),
+                               mod.files_size(), mod.path().empty() ? "." : mod.path());
+  }
+  if (m->build_systems_size() > 0) {
+    std::cout << "build and test systems:\n";
+    for (const auto& b : m->build_systems())
+      std::cout << fmt::format("  {:<8} from {:<16} build: {}  test: {}\n", b.name(), b.manifest(),
+                               b.build_command().empty() ? "-" : b.build_command(),
+                               b.test_command().empty() ? "-" : b.test_command());
+  }
+  std::cout << "test command: " << (m->test_command().empty() ? "none found" : m->test_command())
+            << "\n";
+  if (m->test_dirs_size() > 0) {
+    std::cout << "tests in:";
+    for (const auto& d : m->test_dirs()) std::cout << " " << d;
+    std::cout << (m->test_file_pattern().empty() ? "" : " (" + m->test_file_pattern() + ")")
+              << "\n";
+  }
+  if (m->entry_points_size() > 0) {
+    std::cout << "entry points:";
+    for (const auto& e : m->entry_points()) std::cout << " " << e;
+    std::cout << "\n";
+  }
+  return kOk;
+}
+
 fs::path DefaultStateDir() {
   if (const char* s = std::getenv("SLIPWAY_STATE_DIR")) return s;
   return fs::current_path() / ".state";
@@ -279,6 +341,12 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"dry-run", "local-commit", "full-pr"}));
   submit->add_option("--request-id", submit_args.request_id, "idempotency key");
   submit->add_flag("--watch", submit_watch, "follow the deployment to its end");
+
+  std::string map_repo, map_rev = "HEAD";
+  auto* map =
+      app.add_subcommand("map", "map a repository: languages, modules, build and test systems");
+  map->add_option("repository", map_repo, "local repository path")->required();
+  map->add_option("--rev", map_rev, "commit, branch or tag to map (HEAD)");
 
   std::string id;
   auto* get = app.add_subcommand("get", "show one deployment");
@@ -358,6 +426,8 @@ int main(int argc, char** argv) {
     (*s)->Stop();
     return rc;
   }
+
+  if (*map) return MapCommand(map_repo, map_rev, g);
 
   auto stub = Connect(g.server);
   if (*submit) {
