@@ -13,54 +13,35 @@
 
 #include "gtest/gtest.h"
 #include "services/mapper/mapper.h"
+#include "tests/harness/harness.h"
 
 namespace slipway::analyzer {
 namespace {
 
 namespace fs = std::filesystem;
-using Files = std::map<std::string, std::string>;
+using slipway::testing::Files;
 
 // A throw-away git repository with one commit of the given files, already mapped.
 class FixtureRepo {
  public:
-  explicit FixtureRepo(const Files& files) {
-    static int counter = 0;
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::temp_directory_path() / ("slipway-analyzer-" + std::to_string(::getpid()) + "-" +
-                                        info->name() + "-" + std::to_string(counter++));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    for (const auto& [path, content] : files) {
-      fs::create_directories((dir_ / path).parent_path());
-      std::ofstream(dir_ / path, std::ios::binary) << content;
-    }
-    std::string cmd = "cd '" + dir_.string() +
-                      "' && git init -q && git add -A && git -c user.name=t -c user.email=t@e "
-                      "commit -q --allow-empty -m init";
-    EXPECT_EQ(std::system(cmd.c_str()), 0);
-    auto repo = repo::Repository::Open(dir_);
-    EXPECT_TRUE(repo.ok()) << repo.status();
-    repo_ = std::make_unique<repo::Repository>(std::move(*repo));
-    commit_ = *repo_->ResolveCommit("HEAD");
-    auto map = mapper::MapRepository(*repo_, commit_);
+  explicit FixtureRepo(const Files& files) : git_(files) {
+    EXPECT_TRUE(git_.ok()) << "fixture repository not created";
+    auto map = mapper::MapRepository(git_.repo(), git_.commit());
     EXPECT_TRUE(map.ok()) << map.status();
-    map_ = *map;
+    if (map.ok()) map_ = *map;
   }
-  ~FixtureRepo() { fs::remove_all(dir_); }
 
   v1::Analysis Run(const v1::Recommendation& rec) const {
-    auto analysis = Analyze(rec, map_, *repo_, commit_);
+    auto analysis = Analyze(rec, map_, git_.repo(), git_.commit());
     EXPECT_TRUE(analysis.ok()) << analysis.status();
     return analysis.ok() ? *analysis : v1::Analysis();
   }
-  const repo::Repository& repo() const { return *repo_; }
-  const std::string& commit() const { return commit_; }
+  const repo::Repository& repo() const { return git_.repo(); }
+  const std::string& commit() const { return git_.commit(); }
   const v1::RepositoryMap& map() const { return map_; }
 
  private:
-  fs::path dir_;
-  std::unique_ptr<repo::Repository> repo_;
-  std::string commit_;
+  slipway::testing::GitFixture git_;
   v1::RepositoryMap map_;
 };
 

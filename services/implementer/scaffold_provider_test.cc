@@ -7,8 +7,8 @@
 namespace slipway::implementer {
 namespace {
 
+using slipway::testing::RunCommand;
 using test_support::PythonWithPytest;
-using test_support::RunShell;
 using test_support::TestRepo;
 
 // A title built to break naive generators: quotes, a docstring terminator, backslashes, a NUL,
@@ -83,20 +83,17 @@ class ScaffoldTest : public ::testing::Test {
     const std::string python = PythonWithPytest();
     if (python.empty()) GTEST_SKIP() << "no Python interpreter with pytest";
     const std::string root = repo.root().string();
-    std::string out;
     // The way the tester runs it: from the repository root.
-    int rc = RunShell("cd '" + root + "' && PYTHONDONTWRITEBYTECODE=1 " + python +
-                          " -m pytest -q -p no:cacheprovider",
-                      &out);
-    EXPECT_EQ(rc, 0) << out;
-    EXPECT_NE(out.find(" passed"), std::string::npos) << out;
-    EXPECT_EQ(out.find("failed"), std::string::npos) << out;
-    EXPECT_EQ(out.find("error"), std::string::npos) << out;
+    auto run = RunCommand("cd '" + root + "' && PYTHONDONTWRITEBYTECODE=1 " + python +
+                          " -m pytest -q -p no:cacheprovider");
+    EXPECT_EQ(run.exit_code, 0) << run.output;
+    EXPECT_NE(run.output.find(" passed"), std::string::npos) << run.output;
+    EXPECT_EQ(run.output.find("failed"), std::string::npos) << run.output;
+    EXPECT_EQ(run.output.find("error"), std::string::npos) << run.output;
     // From elsewhere, so the repository root is not on sys.path: the test file's fallback.
-    rc = RunShell("cd / && PYTHONDONTWRITEBYTECODE=1 " + python +
-                      " -m pytest -q -p no:cacheprovider '" + root + "/" + test_path + "'",
-                  &out);
-    EXPECT_EQ(rc, 0) << out;
+    run = RunCommand("cd / && PYTHONDONTWRITEBYTECODE=1 " + python +
+                     " -m pytest -q -p no:cacheprovider '" + root + "/" + test_path + "'");
+    EXPECT_EQ(run.exit_code, 0) << run.output;
   }
 };
 
@@ -142,15 +139,12 @@ TEST_F(ScaffoldTest, GeneratesAPythonModuleAndPassingTests) {
   // Python reads the hostile title back exactly (invalid UTF-8 replaced).
   const std::string python = PythonWithPytest();
   if (python.empty()) return;
-  std::string out;
-  ASSERT_EQ(RunShell("cd '" + repo.root().string() + "' && " + python +
-                         " -c 'import sys, inventory.restock_alerts as m; "
-                         "sys.stdout.buffer.write(m.TITLE.encode()); "
-                         "sys.stdout.buffer.write(b\"|\" + str(m.REQUIRED_FIELDS).encode())'",
-                     &out),
-            0)
-      << out;
-  EXPECT_EQ(out, kExpectedTitle + "|('sku', 'quantity', 'we\"ird \\\\ name')");
+  auto run = RunCommand("cd '" + repo.root().string() + "' && " + python +
+                        " -c 'import sys, inventory.restock_alerts as m; "
+                        "sys.stdout.buffer.write(m.TITLE.encode()); "
+                        "sys.stdout.buffer.write(b\"|\" + str(m.REQUIRED_FIELDS).encode())'");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_EQ(run.output, kExpectedTitle + "|('sku', 'quantity', 'we\"ird \\\\ name')");
 }
 
 TEST_F(ScaffoldTest, SrcLayoutAndNoRequirements) {

@@ -11,59 +11,32 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tests/harness/harness.h"
 
 namespace slipway::mapper {
 namespace {
 
 namespace fs = std::filesystem;
 
-using Files = std::map<std::string, std::string>;
+using slipway::testing::Files;
 
-// A throw-away git repository with one commit of the given files.
+// A throw-away git repository with one commit of the given files, and its map.
 class FixtureRepo {
  public:
-  explicit FixtureRepo(const Files& files, const Files& symlinks = {}) {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::temp_directory_path() /
-           fmt_name(std::string(info->test_suite_name()) + "-" + info->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    for (const auto& [path, content] : files) {
-      fs::create_directories((dir_ / path).parent_path());
-      std::ofstream(dir_ / path, std::ios::binary) << content;
-    }
-    for (const auto& [link, target] : symlinks) fs::create_symlink(target, dir_ / link);
-    std::string cmd = "cd '" + dir_.string() +
-                      "' && git init -q && git add -A && git -c user.name=t -c user.email=t@e "
-                      "commit -q --allow-empty -m init";
-    EXPECT_EQ(std::system(cmd.c_str()), 0);
-    auto repo = repo::Repository::Open(dir_);
-    EXPECT_TRUE(repo.ok()) << repo.status();
-    repo_ = std::make_unique<repo::Repository>(std::move(*repo));
-    auto head = repo_->ResolveCommit("HEAD");
-    EXPECT_TRUE(head.ok()) << head.status();
-    commit_ = *head;
+  explicit FixtureRepo(const Files& files, const Files& symlinks = {}) : git_(files, symlinks) {
+    EXPECT_TRUE(git_.ok()) << "fixture repository not created";
   }
-  ~FixtureRepo() { fs::remove_all(dir_); }
 
   v1::RepositoryMap Map(const MapOptions& options = {}) const {
-    auto map = MapRepository(*repo_, commit_, options);
+    auto map = MapRepository(git_.repo(), git_.commit(), options);
     EXPECT_TRUE(map.ok()) << map.status();
     return map.ok() ? *map : v1::RepositoryMap();
   }
-  const repo::Repository& repo() const { return *repo_; }
-  const std::string& commit() const { return commit_; }
+  const repo::Repository& repo() const { return git_.repo(); }
+  const std::string& commit() const { return git_.commit(); }
 
  private:
-  static std::string fmt_name(std::string name) {
-    std::replace(name.begin(), name.end(), '/', '_');
-    static int counter = 0;
-    return "slipway-mapper-" + std::to_string(::getpid()) + "-" + name + "-" +
-           std::to_string(counter++);
-  }
-  fs::path dir_;
-  std::unique_ptr<repo::Repository> repo_;
-  std::string commit_;
+  slipway::testing::GitFixture git_;
 };
 
 const v1::FileEntry* FindFile(const v1::RepositoryMap& map, const std::string& path) {

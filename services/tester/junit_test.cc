@@ -3,7 +3,7 @@
 #include <cstdlib>
 
 #include "gtest/gtest.h"
-#include "services/tester/test_support.h"
+#include "tests/harness/harness.h"
 
 namespace slipway::tester {
 namespace {
@@ -21,7 +21,7 @@ const v1::TestCase* FindCase(const v1::TestReport& report, std::string_view name
 TEST(JUnit, ParsesARealPytestReport) {
   std::string python = testing::PythonWithPytest();
   if (python.empty()) GTEST_SKIP() << "no python with pytest";
-  TempDir dir("junit");
+  TempDir dir("slipway-junit");
   WriteFile(dir.path() / "test_sample.py", R"(import pytest
 
 @pytest.fixture

@@ -7,7 +7,7 @@
 #include <thread>
 
 #include "gtest/gtest.h"
-#include "services/tester/test_support.h"
+#include "tests/harness/harness.h"
 
 namespace slipway::tester {
 namespace {
@@ -39,7 +39,7 @@ bool ProcessGone(pid_t pid) {
 }
 
 TEST(Sandbox, ReportsExitCodesAndCapturesBothStreams) {
-  TempDir dir("sandbox");
+  TempDir dir("slipway-sandbox");
   auto ok = RunSandboxed("echo out; echo err >&2", dir.path(), {}, Quick());
   ASSERT_TRUE(ok.ok()) << ok.status();
   EXPECT_EQ(ok->exit_code, 0);
@@ -59,7 +59,7 @@ TEST(Sandbox, ReportsExitCodesAndCapturesBothStreams) {
 }
 
 TEST(Sandbox, RunsInCwdWithEnvironmentAndNoStdin) {
-  TempDir dir("sandbox");
+  TempDir dir("slipway-sandbox");
   auto run = RunSandboxed("pwd; echo \"$SLIPWAY_X $PYTHONDONTWRITEBYTECODE\"; cat", dir.path(),
                           {{"SLIPWAY_X", "hello world"}}, Quick());
   ASSERT_TRUE(run.ok()) << run.status();
@@ -73,7 +73,7 @@ TEST(Sandbox, MissingWorkingDirectoryIsAnError) {
 }
 
 TEST(Sandbox, TimeoutKillsSleepWithinTheWallLimit) {
-  TempDir dir("sandbox");
+  TempDir dir("slipway-sandbox");
   SandboxLimits limits = Quick();
   limits.wall = 1s;
   auto start = std::chrono::steady_clock::now();
@@ -87,7 +87,7 @@ TEST(Sandbox, TimeoutKillsSleepWithinTheWallLimit) {
 }
 
 TEST(Sandbox, TimeoutKillsDaemonsLeftInTheGroup) {
-  TempDir dir("sandbox");
+  TempDir dir("slipway-sandbox");
   SandboxLimits limits = Quick();
   limits.wall = 1s;
   auto start = std::chrono::steady_clock::now();
@@ -102,7 +102,7 @@ TEST(Sandbox, TimeoutKillsDaemonsLeftInTheGroup) {
 }
 
 TEST(Sandbox, IgnoringSigtermGetsSigkillAfterGrace) {
-  TempDir dir("sandbox");
+  TempDir dir("slipway-sandbox");
   SandboxLimits limits = Quick();
   limits.wall = 500ms;
   limits.kill_grace = 300ms;
@@ -116,7 +116,7 @@ TEST(Sandbox, IgnoringSigtermGetsSigkillAfterGrace) {
 }
 
 TEST(Sandbox, NormalExitDoesNotWaitForDaemonsAndKillsThem) {
-  TempDir dir("sandbox");
+  TempDir dir("slipway-sandbox");
   auto start = std::chrono::steady_clock::now();
   auto run =
       RunSandboxed("(sleep 1000 & echo $! > daemon.pid); echo done", dir.path(), {}, Quick());
@@ -130,7 +130,7 @@ TEST(Sandbox, NormalExitDoesNotWaitForDaemonsAndKillsThem) {
 }
 
 TEST(Sandbox, FloodOfOutputStaysBounded) {
-  TempDir dir("sandbox");
+  TempDir dir("slipway-sandbox");
   SandboxLimits limits = Quick();
   limits.output_limit = 1 << 20;
   struct rusage before {};
@@ -152,7 +152,7 @@ TEST(Sandbox, FloodOfOutputStaysBounded) {
 }
 
 TEST(Sandbox, TruncationKeepsUtf8Whole) {
-  TempDir dir("sandbox");
+  TempDir dir("slipway-sandbox");
   SandboxLimits limits = Quick();
   limits.output_limit = 1001;
   auto run = RunSandboxed("i=0; while [ $i -lt 800 ]; do printf 'é'; i=$((i+1)); done", dir.path(),
@@ -169,7 +169,7 @@ TEST(Sandbox, TruncationKeepsUtf8Whole) {
 }
 
 TEST(Sandbox, AppliesMemoryLimit) {
-  TempDir dir("sandbox");
+  TempDir dir("slipway-sandbox");
   SandboxLimits limits = Quick();
   limits.memory_bytes = 512ull << 20;
   auto small = RunSandboxed("python3 -c 'print(len(bytearray(1 << 20)))'", dir.path(), {}, limits);
@@ -182,7 +182,7 @@ TEST(Sandbox, AppliesMemoryLimit) {
 }
 
 TEST(Sandbox, IsolatesNetworkWhenPermitted) {
-  TempDir dir("sandbox");
+  TempDir dir("slipway-sandbox");
   SandboxLimits limits = Quick();
   auto isolated = RunSandboxed("cat /proc/net/dev", dir.path(), {}, limits);
   ASSERT_TRUE(isolated.ok());

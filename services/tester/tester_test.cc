@@ -3,7 +3,7 @@
 #include <cstdlib>
 
 #include "gtest/gtest.h"
-#include "services/tester/test_support.h"
+#include "tests/harness/harness.h"
 
 namespace slipway::tester {
 namespace {
@@ -29,29 +29,17 @@ class RunTestsTest : public ::testing::Test {
  protected:
   void SetUp() override {
     python_ = testing::PythonWithPytest();
-    WriteFile(repo_dir_.path() / "pkg" / "__init__.py", "");
-    WriteFile(repo_dir_.path() / "pkg" / "calc.py", "def add(a, b):\n    return a + b\n");
-    std::string cmd = "cd '" + repo_dir_.path().string() +
-                      "' && git init -q && git -c user.name=t -c user.email=t@e add -A && "
-                      "git -c user.name=t -c user.email=t@e commit -qm init";
-    ASSERT_EQ(std::system(cmd.c_str()), 0);
-    auto repo = repo::Repository::Open(repo_dir_.path());
-    ASSERT_TRUE(repo.ok()) << repo.status();
-    repo_.emplace(*std::move(repo));
-    auto head = repo_->ResolveCommit("HEAD");
-    ASSERT_TRUE(head.ok());
-    head_ = *head;
+    ASSERT_TRUE(git_.ok());
     options_.work_root = work_root_.path();
     options_.limits.wall = 60s;
   }
 
   std::string Pytest() const { return python_ + " -m pytest -q"; }
 
-  TempDir repo_dir_{"tester-repo"};
-  TempDir work_root_{"tester-work"};
+  testing::GitFixture git_{
+      {{"pkg/__init__.py", ""}, {"pkg/calc.py", "def add(a, b):\n    return a + b\n"}}};
+  TempDir work_root_{"slipway-tester-work"};
   std::string python_;
-  std::optional<repo::Repository> repo_;
-  std::string head_;
   TesterOptions options_;
 };
 
@@ -59,7 +47,7 @@ TEST_F(RunTestsTest, PassingTestIsReportedAndWorktreeRemoved) {
   if (python_.empty()) GTEST_SKIP() << "no python with pytest";
   auto cs = AddFile("tests/test_calc.py",
                     "from pkg.calc import add\n\ndef test_add():\n    assert add(2, 3) == 5\n");
-  auto report = RunTests(*repo_, head_, cs, Pytest(), options_);
+  auto report = RunTests(git_.repo(), git_.commit(), cs, Pytest(), options_);
   ASSERT_TRUE(report.ok()) << report.status();
   EXPECT_EQ(report->exit_code(), 0) << report->output_tail();
   EXPECT_EQ(report->total(), 1u);
@@ -79,7 +67,7 @@ TEST_F(RunTestsTest, FailingTestIsNamedInTheReport) {
                     "from pkg.calc import add\n\n"
                     "def test_add():\n    assert add(2, 3) == 5\n\n"
                     "def test_add_is_wrong():\n    assert add(2, 2) == 5\n");
-  auto report = RunTests(*repo_, head_, cs, Pytest(), options_);
+  auto report = RunTests(git_.repo(), git_.commit(), cs, Pytest(), options_);
   ASSERT_TRUE(report.ok()) << report.status();
   EXPECT_EQ(report->exit_code(), 1);
   EXPECT_EQ(report->total(), 2u);
@@ -95,21 +83,22 @@ TEST_F(RunTestsTest, FailingTestIsNamedInTheReport) {
 
 TEST_F(RunTestsTest, KeepWorktreeLeavesItForDebugging) {
   options_.keep_worktree = true;
-  auto report = RunTests(*repo_, head_, AddFile("x.txt", "x"), "test -f x.txt", options_);
+  auto report =
+      RunTests(git_.repo(), git_.commit(), AddFile("x.txt", "x"), "test -f x.txt", options_);
   ASSERT_TRUE(report.ok());
   EXPECT_FALSE(IsEmptyDir(work_root_.path()));
 }
 
 TEST_F(RunTestsTest, OtherCommandsAreJudgedByExitCode) {
   auto cs = AddFile("data/new.txt", "hello\n");
-  auto pass =
-      RunTests(*repo_, head_, cs, "test -f pkg/calc.py && grep -q hello data/new.txt", options_);
+  auto pass = RunTests(git_.repo(), git_.commit(), cs,
+                       "test -f pkg/calc.py && grep -q hello data/new.txt", options_);
   ASSERT_TRUE(pass.ok()) << pass.status();
   EXPECT_EQ(pass->total(), 1u);
   EXPECT_EQ(pass->passed(), 1u);
   EXPECT_EQ(pass->failures_size(), 0);
 
-  auto fail = RunTests(*repo_, head_, cs, "echo checking; exit 4", options_);
+  auto fail = RunTests(git_.repo(), git_.commit(), cs, "echo checking; exit 4", options_);
   ASSERT_TRUE(fail.ok());
   EXPECT_EQ(fail->exit_code(), 4);
   EXPECT_EQ(fail->total(), 1u);
@@ -123,7 +112,7 @@ TEST_F(RunTestsTest, OtherCommandsAreJudgedByExitCode) {
 TEST_F(RunTestsTest, TimeoutIsAFailedReportNotAnError) {
   options_.limits.wall = 500ms;
   options_.limits.kill_grace = 200ms;
-  auto report = RunTests(*repo_, head_, {}, "sleep 1000", options_);
+  auto report = RunTests(git_.repo(), git_.commit(), {}, "sleep 1000", options_);
   ASSERT_TRUE(report.ok()) << report.status();
   EXPECT_TRUE(report->timed_out());
   EXPECT_EQ(report->failed(), 1u);
@@ -134,7 +123,7 @@ TEST_F(RunTestsTest, TimeoutIsAFailedReportNotAnError) {
 TEST_F(RunTestsTest, NonZeroExitWithCleanJUnitAddsAnError) {
   if (python_.empty()) GTEST_SKIP() << "no python with pytest";
   // No tests collected: pytest exits 5 with an empty report.
-  auto report = RunTests(*repo_, head_, {}, Pytest(), options_);
+  auto report = RunTests(git_.repo(), git_.commit(), {}, Pytest(), options_);
   ASSERT_TRUE(report.ok()) << report.status();
   EXPECT_EQ(report->exit_code(), 5);
   EXPECT_EQ(report->errors(), 1u);
@@ -144,17 +133,18 @@ TEST_F(RunTestsTest, NonZeroExitWithCleanJUnitAddsAnError) {
 }
 
 TEST_F(RunTestsTest, InfrastructureErrorsRemoveTheWorktree) {
-  auto unknown = RunTests(*repo_, std::string(40, 'a'), {}, "true", options_);
+  auto unknown = RunTests(git_.repo(), std::string(40, 'a'), {}, "true", options_);
   EXPECT_FALSE(unknown.ok());
-  auto bad_path = RunTests(*repo_, head_, AddFile("../escape.py", ""), "true", options_);
+  auto bad_path =
+      RunTests(git_.repo(), git_.commit(), AddFile("../escape.py", ""), "true", options_);
   EXPECT_EQ(bad_path.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(RunTests(*repo_, head_, {}, "", options_).status().code(),
+  EXPECT_EQ(RunTests(git_.repo(), git_.commit(), {}, "", options_).status().code(),
             absl::StatusCode::kInvalidArgument);
   EXPECT_TRUE(IsEmptyDir(work_root_.path()));
 }
 
 TEST_F(RunTestsTest, RemovesReadOnlyFoldersLeftByTests) {
-  auto report = RunTests(*repo_, head_, {},
+  auto report = RunTests(git_.repo(), git_.commit(), {},
                          "mkdir -p ro/sub && touch ro/sub/f && chmod 500 ro ro/sub", options_);
   ASSERT_TRUE(report.ok());
   EXPECT_EQ(report->passed(), 1u);

@@ -10,7 +10,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
-#include <random>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -19,10 +18,9 @@ namespace slipway::testing {
 namespace fs = std::filesystem;
 
 TempDir::TempDir(const std::string& prefix) {
-  std::random_device rd;
-  path_ = fs::temp_directory_path() /
-          (prefix + "-" + std::to_string(::getpid()) + "-" + std::to_string(rd() % 1000000));
-  fs::create_directories(path_);
+  std::string templ = (fs::temp_directory_path() / (prefix + "-XXXXXX")).string();
+  if (!::mkdtemp(templ.data())) throw std::runtime_error("mkdtemp failed for " + templ);
+  path_ = templ;
 }
 
 TempDir::~TempDir() {
@@ -47,6 +45,37 @@ std::string ReadFile(const fs::path& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+void WriteFile(const fs::path& path, const std::string& content) {
+  fs::create_directories(path.parent_path());
+  std::ofstream(path, std::ios::binary) << content;
+}
+
+std::string PythonWithPytest() {
+  std::vector<std::string> candidates;
+  if (const char* env = std::getenv("SLIPWAY_PYTHON"); env && *env) candidates.push_back(env);
+  candidates.push_back("python3");
+  candidates.push_back("/usr/bin/python3");
+  for (const auto& c : candidates)
+    if (RunCommand(c + " -m pytest --version").exit_code == 0) return c;
+  return "";
+}
+
+GitFixture::GitFixture(const Files& files, const Files& symlinks) : dir_("slipway-git") {
+  for (const auto& [path, content] : files) WriteFile(root() / path, content);
+  for (const auto& [link, target] : symlinks) {
+    fs::create_directories((root() / link).parent_path());
+    fs::create_symlink(target, root() / link);
+  }
+  auto r = RunCommand("cd '" + root().string() +
+                      "' && git init -q && git add -A && git -c user.name=t -c user.email=t@e "
+                      "commit -q --allow-empty -m init");
+  if (r.exit_code != 0) return;
+  auto repo = repo::Repository::Open(root());
+  if (!repo.ok()) return;
+  repo_.emplace(std::move(*repo));
+  if (auto head = repo_->ResolveCommit("HEAD"); head.ok()) commit_ = *head;
 }
 
 CommandResult RunCommand(const std::string& command) {

@@ -8,8 +8,11 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "libs/repo/repository.h"
 
 namespace slipway::testing {
 
@@ -17,6 +20,8 @@ namespace slipway::testing {
 class TempDir {
  public:
   explicit TempDir(const std::string& prefix = "slipway-test");
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
   ~TempDir();
   const std::filesystem::path& path() const { return path_; }
 
@@ -34,6 +39,33 @@ std::filesystem::path PrepareSampleRepo(const std::filesystem::path& dir,
 
 // The whole content of a file ("" when it cannot be read).
 std::string ReadFile(const std::filesystem::path& path);
+// Writes `content` to `path`, creating its folders.
+void WriteFile(const std::filesystem::path& path, const std::string& content);
+
+// An interpreter that can run `-m pytest`: $SLIPWAY_PYTHON, python3 on PATH, then
+// /usr/bin/python3; empty when none can.
+std::string PythonWithPytest();
+
+using Files = std::map<std::string, std::string>;  // path -> content
+
+// A throw-away git repository with one commit of `files` (and `symlinks`: link -> target),
+// removed by the destructor.
+class GitFixture {
+ public:
+  explicit GitFixture(const Files& files, const Files& symlinks = {});
+  GitFixture(const GitFixture&) = delete;
+  GitFixture& operator=(const GitFixture&) = delete;
+
+  bool ok() const { return repo_.has_value() && !commit_.empty(); }
+  const std::filesystem::path& root() const { return dir_.path(); }
+  const repo::Repository& repo() const { return *repo_; }
+  const std::string& commit() const { return commit_; }
+
+ private:
+  TempDir dir_;
+  std::optional<repo::Repository> repo_;
+  std::string commit_;
+};
 
 // Runs `command` through the shell; returns its exit code and combined output.
 struct CommandResult {
