@@ -21,6 +21,9 @@ TempDir::TempDir(const std::string& prefix) {
   std::string templ = (fs::temp_directory_path() / (prefix + "-XXXXXX")).string();
   if (!::mkdtemp(templ.data())) throw std::runtime_error("mkdtemp failed for " + templ);
   path_ = templ;
+  // mkdtemp makes it 0700; a database server running as `postgres` must reach folders in it.
+  fs::permissions(path_, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                             fs::perms::others_read | fs::perms::others_exec);
 }
 
 TempDir::~TempDir() {
