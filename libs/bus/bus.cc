@@ -310,45 +310,4 @@ absl::Status Consumer::Commit(const Message& message) {
   return absl::OkStatus();
 }
 
-absl::Status EnsureTopics(const BusConfig& config, const std::vector<std::string>& topics,
-                          int partitions, std::chrono::milliseconds timeout) {
-  auto conf = MakeConf(config, {});
-  if (!conf.ok()) return conf.status();
-  char err[512];
-  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, *conf, err, sizeof err);
-  if (!rk) {
-    rd_kafka_conf_destroy(*conf);
-    return absl::InvalidArgumentError(fmt::format("kafka admin: {}", err));
-  }
-  std::vector<rd_kafka_NewTopic_t*> new_topics;
-  for (const auto& t : topics)
-    new_topics.push_back(rd_kafka_NewTopic_new(t.c_str(), partitions, -1, err, sizeof err));
-  rd_kafka_queue_t* q = rd_kafka_queue_new(rk);
-  rd_kafka_CreateTopics(rk, new_topics.data(), new_topics.size(), nullptr, q);
-  absl::Status result = absl::OkStatus();
-  rd_kafka_event_t* ev = rd_kafka_queue_poll(q, static_cast<int>(timeout.count()));
-  if (!ev) {
-    result = absl::UnavailableError("create topics: no answer from the broker");
-  } else {
-    const rd_kafka_CreateTopics_result_t* res = rd_kafka_event_CreateTopics_result(ev);
-    size_t n = 0;
-    const rd_kafka_topic_result_t** results =
-        res ? rd_kafka_CreateTopics_result_topics(res, &n) : nullptr;
-    for (size_t i = 0; i < n; ++i) {
-      rd_kafka_resp_err_t e = rd_kafka_topic_result_error(results[i]);
-      if (e != RD_KAFKA_RESP_ERR_NO_ERROR && e != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
-        result = absl::UnavailableError(fmt::format(
-            "create topic {}: {}", rd_kafka_topic_result_name(results[i]), rd_kafka_err2str(e)));
-    }
-    if (!res && rd_kafka_event_error(ev))
-      result =
-          absl::UnavailableError(fmt::format("create topics: {}", rd_kafka_event_error_string(ev)));
-    rd_kafka_event_destroy(ev);
-  }
-  for (auto* t : new_topics) rd_kafka_NewTopic_destroy(t);
-  rd_kafka_queue_destroy(q);
-  rd_kafka_destroy(rk);
-  return result;
-}
-
 }  // namespace slipway::bus

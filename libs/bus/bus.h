@@ -109,8 +109,4 @@ class Consumer {
   bool closed_ = false;
 };
 
-// Creates topics that do not exist yet (admin API). Existing topics are left alone.
-absl::Status EnsureTopics(const BusConfig& config, const std::vector<std::string>& topics,
-                          int partitions, std::chrono::milliseconds timeout);
-
 }  // namespace slipway::bus
