@@ -6,11 +6,15 @@
 #include <cctype>
 #include <cmath>
 #include <functional>
+#include <mutex>
 #include <map>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
 
+#include "libs/code/imports.h"
+#include "libs/code/integrations.h"
+#include "libs/code/symbols.h"
 #include "libs/core/text.h"
 #include "services/mapper/mapper.h"
 
@@ -29,6 +33,7 @@ constexpr double kHintInside = 6.0;
 constexpr double kPathWord = 2.0;
 constexpr double kSymbolWord = 1.5;
 constexpr double kMaxWeak = 2.0;
+constexpr double kKindMatch = 3.0;  // the file already does what the recommendation asks for
 
 using slipway::PathBaseName;
 using slipway::PathDirName;
@@ -135,119 +140,6 @@ void ForEachWord(std::string_view text, const std::function<void(std::string)>& 
   }
 }
 
-const std::unordered_set<std::string_view>& StdlibModules() {
-  static const auto* set = new std::unordered_set<std::string_view>{"__future__",
-                                                                    "abc",
-                                                                    "argparse",
-                                                                    "array",
-                                                                    "ast",
-                                                                    "asyncio",
-                                                                    "base64",
-                                                                    "binascii",
-                                                                    "bisect",
-                                                                    "builtins",
-                                                                    "bz2",
-                                                                    "calendar",
-                                                                    "cmath",
-                                                                    "collections",
-                                                                    "concurrent",
-                                                                    "configparser",
-                                                                    "contextlib",
-                                                                    "contextvars",
-                                                                    "copy",
-                                                                    "csv",
-                                                                    "ctypes",
-                                                                    "dataclasses",
-                                                                    "datetime",
-                                                                    "decimal",
-                                                                    "difflib",
-                                                                    "dis",
-                                                                    "email",
-                                                                    "enum",
-                                                                    "errno",
-                                                                    "fnmatch",
-                                                                    "fractions",
-                                                                    "functools",
-                                                                    "gc",
-                                                                    "getpass",
-                                                                    "gettext",
-                                                                    "glob",
-                                                                    "gzip",
-                                                                    "hashlib",
-                                                                    "heapq",
-                                                                    "hmac",
-                                                                    "html",
-                                                                    "http",
-                                                                    "importlib",
-                                                                    "inspect",
-                                                                    "io",
-                                                                    "ipaddress",
-                                                                    "itertools",
-                                                                    "json",
-                                                                    "keyword",
-                                                                    "locale",
-                                                                    "logging",
-                                                                    "lzma",
-                                                                    "math",
-                                                                    "mimetypes",
-                                                                    "multiprocessing",
-                                                                    "numbers",
-                                                                    "operator",
-                                                                    "os",
-                                                                    "pathlib",
-                                                                    "pickle",
-                                                                    "pkgutil",
-                                                                    "platform",
-                                                                    "pprint",
-                                                                    "queue",
-                                                                    "random",
-                                                                    "re",
-                                                                    "secrets",
-                                                                    "select",
-                                                                    "shlex",
-                                                                    "shutil",
-                                                                    "signal",
-                                                                    "socket",
-                                                                    "sqlite3",
-                                                                    "ssl",
-                                                                    "stat",
-                                                                    "statistics",
-                                                                    "string",
-                                                                    "struct",
-                                                                    "subprocess",
-                                                                    "sys",
-                                                                    "sysconfig",
-                                                                    "tarfile",
-                                                                    "tempfile",
-                                                                    "textwrap",
-                                                                    "threading",
-                                                                    "time",
-                                                                    "timeit",
-                                                                    "tkinter",
-                                                                    "token",
-                                                                    "tokenize",
-                                                                    "traceback",
-                                                                    "types",
-                                                                    "typing",
-                                                                    "unicodedata",
-                                                                    "unittest",
-                                                                    "urllib",
-                                                                    "uuid",
-                                                                    "venv",
-                                                                    "warnings",
-                                                                    "weakref",
-                                                                    "xml",
-                                                                    "zipfile",
-                                                                    "zlib",
-                                                                    "zoneinfo",
-                                                                    "graphlib",
-                                                                    "selectors",
-                                                                    "codecs",
-                                                                    "atexit",
-                                                                    "typing_extensions"};
-  return *set;
-}
-
 // Python packages and module names of a map, indexed once.
 class PythonIndex {
  public:
@@ -319,70 +211,6 @@ class PythonIndex {
   std::unordered_set<std::string> top_names_;
 };
 
-class GraphBuilder {
- public:
-  explicit GraphBuilder(const PythonIndex& index) : index_(index) {}
-
-  void Add(std::string_view path, std::string_view source) {
-    std::string from = index_.ModuleName(path);
-    std::string package = index_.PackageOf(path);
-    for (const PythonImport& imp : ParsePythonImports(source)) {
-      std::string base;
-      if (imp.level > 0) {
-        // Level 1 is the file's own package; each further dot climbs one package up.
-        std::vector<std::string> parts;
-        for (size_t start = 0; !package.empty();) {
-          size_t dot = package.find('.', start);
-          parts.push_back(package.substr(start, dot - start));
-          if (dot == std::string::npos) break;
-          start = dot + 1;
-        }
-        if (static_cast<size_t>(imp.level) > parts.size()) continue;
-        parts.resize(parts.size() - static_cast<size_t>(imp.level - 1));
-        base = Join(parts, ".");
-        if (!imp.module.empty()) base = fmt::format("{}.{}", base, imp.module);
-      } else {
-        base = imp.module;
-      }
-      bool internal = false;
-      auto link = [&](const std::string& to) {
-        if (to.empty()) return;
-        internal = true;
-        if (to != from) edges_.emplace(from, to);
-      };
-      if (imp.names.empty()) {
-        link(index_.Resolve(base));
-      } else {
-        for (const std::string& name : imp.names) {
-          std::string sub = fmt::format("{}.{}", base, name);
-          link(index_.IsModule(sub) ? sub : index_.Resolve(base));
-        }
-      }
-      if (!internal && imp.level == 0) {
-        std::string top = base.substr(0, base.find('.'));
-        if (!StdlibModules().contains(top) && !index_.IsTopName(top)) third_party_.insert(top);
-      }
-    }
-  }
-
-  ImportGraph Finish() {
-    ImportGraph graph;
-    for (const auto& [from, to] : edges_) {
-      v1::ImportEdge e;
-      e.set_from(from);
-      e.set_to(to);
-      graph.edges.push_back(std::move(e));
-    }
-    graph.third_party = std::move(third_party_);
-    return graph;
-  }
-
- private:
-  const PythonIndex& index_;
-  std::set<std::pair<std::string, std::string>> edges_;
-  std::set<std::string> third_party_;
-};
-
 // Definitions in a non-Python source, by the keywords most languages share.
 std::vector<std::string> GenericSymbols(std::string_view source) {
   static constexpr std::string_view kKeywords[] = {"func",   "function",  "fn",       "class",
@@ -443,7 +271,15 @@ struct Candidate {
   std::string module;
   double score = 0;
   std::string symbol;
+  uint32_t line = 0;
+  std::string kind;
   std::vector<std::string> reasons;
+};
+
+// A definition of a source, from the symbol index or the built-in scanners.
+struct Def {
+  std::string name;
+  uint32_t line = 0;
 };
 
 struct Query {
@@ -453,6 +289,7 @@ struct Query {
   // "pkg.mod"); empty when it names none.
   std::vector<std::string> resolved_hint_modules;
   std::vector<std::string> hint_files;
+  std::vector<code::KindCue> kinds;  // integration kinds the words call for, strongest first
 };
 
 Query MakeQuery(const v1::Recommendation& rec) {
@@ -472,6 +309,12 @@ Query MakeQuery(const v1::Recommendation& rec) {
     while (!s.empty() && s.back() == '/') s.remove_suffix(1);
     if (!s.empty()) q.hint_files.push_back(std::string(s));
   }
+  std::vector<std::string> words;
+  auto add_word = [&](std::string w) { words.push_back(std::move(w)); };
+  ForEachWord(rec.title(), add_word);
+  ForEachWord(rec.description(), add_word);
+  for (const std::string& k : rec.hints().keywords()) ForEachWord(k, add_word);
+  q.kinds = code::KindsForWords(words);
   return q;
 }
 
@@ -484,8 +327,10 @@ std::vector<std::string> MatchedWords(std::string_view text, const Query& q) {
 }
 
 // Scores one source file against the query; `python` selects dotted-name hint matching.
-void Score(Candidate& c, std::string_view source, const std::vector<std::string>& symbols,
-           const Query& q, bool python) {
+// `kinds` are the integrations the file uses: (kind, library).
+void Score(Candidate& c, std::string_view source, const std::vector<Def>& symbols,
+           const std::vector<std::pair<std::string, std::string>>& kinds, const Query& q,
+           bool python) {
   double hint = 0;
   std::string hint_reason;
   auto consider = [&](double s, std::string reason) {
@@ -527,6 +372,17 @@ void Score(Candidate& c, std::string_view source, const std::vector<std::string>
     c.reasons.push_back(std::move(hint_reason));
   }
 
+  for (const code::KindCue& cue : q.kinds) {
+    auto it = std::find_if(kinds.begin(), kinds.end(),
+                           [&](const auto& k) { return k.first == cue.kind; });
+    if (it == kinds.end()) continue;
+    c.score += kKindMatch;
+    c.kind = cue.kind;
+    c.reasons.push_back(
+        fmt::format("uses {} for {} (asked for by \"{}\")", it->second, cue.kind, cue.word));
+    break;  // the strongest kind the file serves
+  }
+
   std::vector<std::string> path_words = MatchedWords(StripExtension(c.path), q);
   if (!path_words.empty()) {
     c.score += kPathWord * static_cast<double>(path_words.size());
@@ -536,15 +392,17 @@ void Score(Candidate& c, std::string_view source, const std::vector<std::string>
   std::set<std::string> symbol_words;
   std::vector<std::string> matching_symbols;
   size_t best = 0;
-  for (const std::string& s : symbols) {
-    std::vector<std::string> words = MatchedWords(s, q);
+  for (const Def& d : symbols) {
+    std::vector<std::string> words = MatchedWords(d.name, q);
     if (words.empty()) continue;
     symbol_words.insert(words.begin(), words.end());
-    if (std::find(matching_symbols.begin(), matching_symbols.end(), s) == matching_symbols.end())
-      matching_symbols.push_back(s);
+    if (std::find(matching_symbols.begin(), matching_symbols.end(), d.name) ==
+        matching_symbols.end())
+      matching_symbols.push_back(d.name);
     if (words.size() > best) {
       best = words.size();
-      c.symbol = s;
+      c.symbol = d.name;
+      c.line = d.line;
     }
   }
   if (!symbol_words.empty()) {
@@ -625,12 +483,8 @@ void RankInto(std::vector<Candidate>& candidates, v1::Analysis& analysis) {
     ip->set_module(c.module);
     ip->set_score(std::round(c.score * 1000) / 1000);
     ip->set_reason(Join(c.reasons, "; "));
-  }
-  for (const v1::IntegrationPoint& ip : analysis.integration_points()) {
-    if (analysis.imports_size() >= kMaxImports) break;
-    if (std::find(analysis.imports().begin(), analysis.imports().end(), ip.module()) ==
-        analysis.imports().end())
-      analysis.add_imports(ip.module());
+    ip->set_kind(c.kind);
+    ip->set_line(c.line);
   }
 }
 
@@ -749,6 +603,321 @@ void SuggestOther(const v1::RepositoryMap& map, const std::string& language,
   analysis.set_test_path(test);
 }
 
+bool Analysable(const v1::FileEntry& f) {
+  return !f.binary() && !f.language().empty() && f.raw_path().empty() && !f.vendored() &&
+         !f.generated() && f.size() <= kMaxAnalyzedBytes;
+}
+
+bool HasImportScanner(std::string_view language) {
+  return language == "python" || language == "javascript" || language == "typescript" ||
+         language == "go" || language == "java" || language == "kotlin" || language == "rust" ||
+         language == "c" || language == "cpp";
+}
+
+std::vector<std::string> AllPaths(const v1::RepositoryMap& map) {
+  std::vector<std::string> paths;
+  paths.reserve(static_cast<size_t>(map.files_size()));
+  for (const v1::FileEntry& f : map.files()) paths.push_back(f.path());
+  return paths;
+}
+
+// The import graph, built one source at a time.
+class GraphBuilder {
+ public:
+  explicit GraphBuilder(const code::ImportResolver& resolver) : resolver_(resolver) {}
+
+  void Add(const v1::FileEntry& f, std::string_view source) {
+    const std::string& language = f.language();
+    if (!HasImportScanner(language)) return;
+    std::set<std::string> targets;
+    for (const code::Import& imp : code::ParseImports(language, source)) {
+      std::vector<std::string> files = resolver_.Resolve(language, f.path(), imp);
+      if (files.empty()) {
+        std::string external = resolver_.ExternalPackage(language, f.path(), imp);
+        if (!external.empty()) graph_.third_party[language].insert(std::move(external));
+        continue;
+      }
+      for (std::string& to : files)
+        if (to != f.path()) targets.insert(std::move(to));
+    }
+    for (const std::string& to : targets) {
+      ++graph_.importers[to];
+      edges_.emplace(Node(language, f.path()), Node(language, to));
+    }
+  }
+
+  ImportGraph Finish() {
+    for (const auto& [from, to] : edges_) {
+      v1::ImportEdge e;
+      e.set_from(from);
+      e.set_to(to);
+      graph_.edges.push_back(std::move(e));
+    }
+    return std::move(graph_);
+  }
+
+ private:
+  std::string Node(std::string_view language, const std::string& path) const {
+    if (language != "python") return path;
+    std::string name = resolver_.PythonModuleName(path);
+    return name.empty() ? path : name;
+  }
+
+  const code::ImportResolver& resolver_;
+  std::set<std::pair<std::string, std::string>> edges_;
+  ImportGraph graph_;
+};
+
+// Symbols of one source: from the index when it has the file, else the built-in scanners.
+class Definitions {
+ public:
+  explicit Definitions(const v1::SymbolIndex* index) {
+    if (index == nullptr) return;
+    for (const v1::FileSymbols& f : index->files()) by_path_.emplace(f.path(), &f);
+  }
+
+  std::vector<Def> Of(const v1::FileEntry& f, std::string_view source) const {
+    std::vector<Def> out;
+    auto it = by_path_.find(f.path());
+    if (it != by_path_.end()) {
+      for (const v1::SymbolEntry& s : it->second->symbols())
+        if (s.kind() != "import" && s.kind() != "variable" && s.kind() != "local" &&
+            s.kind() != "parameter" && s.kind() != "namespace" && s.kind() != "package")
+          out.push_back({s.name(), s.line()});
+      return out;
+    }
+    for (std::string& name :
+         f.language() == "python" ? PythonSymbols(source) : GenericSymbols(source))
+      out.push_back({std::move(name), 0});
+    return out;
+  }
+
+ private:
+  std::unordered_map<std::string, const v1::FileSymbols*> by_path_;
+};
+
+std::string EcosystemOf(std::string_view language, const v1::RepositoryMap& map) {
+  if (language == "python") return "pypi";
+  if (language == "javascript" || language == "typescript") return "npm";
+  if (language == "go") return "go";
+  if (language == "rust") return "cargo";
+  if (language == "java" || language == "kotlin") {
+    for (const v1::DependencyManifest& m : map.manifests())
+      if (m.ecosystem() == "gradle") return "gradle";
+    return "maven";
+  }
+  if (language == "c" || language == "cpp") return "cmake";
+  return "";
+}
+
+// Ecosystems whose manifests declare dependencies for `ecosystem`'s code.
+bool SameFamily(std::string_view manifest_ecosystem, std::string_view ecosystem) {
+  if (manifest_ecosystem == ecosystem) return true;
+  auto jvm = [](std::string_view e) { return e == "maven" || e == "gradle"; };
+  auto native = [](std::string_view e) { return e == "cmake" || e == "conan" || e == "vcpkg"; };
+  return (jvm(manifest_ecosystem) && jvm(ecosystem)) ||
+         (native(manifest_ecosystem) && native(ecosystem));
+}
+
+// The name a manifest declares for a library the code imports: Python's import names differ
+// from their distributions' ("sklearn" is scikit-learn); the others use one name for both.
+std::string DistributionName(std::string_view ecosystem, std::string_view library) {
+  if (ecosystem != "pypi") return std::string(library);
+  static const auto* aliases = new std::unordered_map<std::string_view, std::string_view>{
+      {"sklearn", "scikit-learn"},     {"yaml", "pyyaml"},
+      {"cv2", "opencv-python"},        {"PIL", "pillow"},
+      {"bs4", "beautifulsoup4"},       {"dateutil", "python-dateutil"},
+      {"jwt", "pyjwt"},                {"dotenv", "python-dotenv"},
+      {"google.cloud.storage", "google-cloud-storage"},
+      {"google.cloud", "google-cloud-storage"},
+      {"confluent_kafka", "confluent-kafka"},
+      {"kafka", "kafka-python"},       {"grpc", "grpcio"},
+      {"psycopg2", "psycopg2"},        {"MySQLdb", "mysqlclient"},
+      {"nats", "nats-py"},             {"azure.storage.blob", "azure-storage-blob"}};
+  auto it = aliases->find(library);
+  if (it != aliases->end()) return std::string(it->second);
+  std::string top(library.substr(0, library.find('.')));
+  return top;
+}
+
+// Comparable form of a dependency name within an ecosystem: pypi names are case-, '-', '_'
+// and '.'-insensitive (PEP 503); maven compares artifact ids; CMake package and pkg-config
+// names drop a "lib" prefix and case.
+std::string NormalName(std::string_view ecosystem, std::string_view name) {
+  std::string n;
+  if (ecosystem == "maven" || ecosystem == "gradle") {
+    size_t colon = name.find(':');
+    if (colon != std::string_view::npos) name = name.substr(colon + 1);
+  }
+  for (char c : name) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (ecosystem == "pypi" && (c == '_' || c == '.')) c = '-';
+    n += c;
+  }
+  if ((ecosystem == "cmake" || ecosystem == "conan" || ecosystem == "vcpkg") &&
+      StartsWith(n, "lib"))
+    n = n.substr(3);
+  if (ecosystem == "pypi") {
+    if (n == "psycopg2-binary") n = "psycopg2";
+    if (n == "psycopg-binary") n = "psycopg";
+  }
+  return n;
+}
+
+// The manifest declaring `name` for `ecosystem`, or "" when none does.
+std::string DeclaringManifest(const v1::RepositoryMap& map, std::string_view ecosystem,
+                              std::string_view name) {
+  std::string want = NormalName(ecosystem, name);
+  for (const v1::DependencyManifest& m : map.manifests()) {
+    if (!SameFamily(m.ecosystem(), ecosystem)) continue;
+    for (const v1::Dependency& d : m.dependencies())
+      if (NormalName(ecosystem, d.name()) == want) return m.path();
+  }
+  return "";
+}
+
+// Where a new dependency of `ecosystem` goes: the shallowest manifest of that family, a
+// pyproject.toml before a requirements file.
+std::string ManifestToExtend(const v1::RepositoryMap& map, std::string_view ecosystem) {
+  const v1::DependencyManifest* best = nullptr;
+  auto depth = [](const std::string& p) { return std::count(p.begin(), p.end(), '/'); };
+  for (const v1::DependencyManifest& m : map.manifests()) {
+    if (!SameFamily(m.ecosystem(), ecosystem)) continue;
+    if (best == nullptr || depth(m.path()) < depth(best->path()) ||
+        (depth(m.path()) == depth(best->path()) &&
+         PathBaseName(m.path()) == "pyproject.toml"))
+      best = &m;
+  }
+  return best == nullptr ? std::string() : best->path();
+}
+
+// The dependencies the new code would use: those the recommendation names, and for each
+// integration kind it calls for, the library the repository already uses for that kind, or
+// the conventional one for the language when it uses none.
+void AddDependencies(const v1::Recommendation& rec, const v1::RepositoryMap& map,
+                     const Query& q, const std::string& language,
+                     const code::ImportResolver& resolver, v1::Analysis& analysis) {
+  std::string ecosystem = EcosystemOf(language, map);
+  std::set<std::string> seen;
+  auto need = [&](const std::string& name, std::string reason) {
+    if (name.empty() || !seen.insert(NormalName(ecosystem, name)).second) return;
+    v1::DependencyNeed* d = analysis.add_dependencies();
+    d->set_name(name);
+    d->set_ecosystem(ecosystem);
+    std::string declared = DeclaringManifest(map, ecosystem, name);
+    d->set_declared(!declared.empty());
+    d->set_manifest(declared.empty() ? ManifestToExtend(map, ecosystem) : declared);
+    d->set_reason(std::move(reason));
+  };
+  for (const std::string& dep : rec.hints().dependencies())
+    need(dep, "named by the recommendation");
+  std::set<std::string> site_languages;
+  for (const code::KindCue& cue : q.kinds) {
+    analysis.add_kinds(cue.kind);
+    // The library with the most sites in this language's files.
+    const v1::IntegrationSurface* used = nullptr;
+    for (const v1::IntegrationSurface& s : map.integrations()) {
+      if (s.kind() != cue.kind) continue;
+      bool same_language = std::any_of(s.sites().begin(), s.sites().end(), [&](const auto& site) {
+        return mapper::LanguageForPath(site.file()) == language ||
+               (language == "cpp" && mapper::LanguageForPath(site.file()) == "c");
+      });
+      if (same_language && (used == nullptr || s.sites_size() > used->sites_size())) used = &s;
+    }
+    if (used != nullptr) {
+      code::Import as_import;
+      as_import.target = used->library();
+      // Standard-library integrations (sqlite3, net/http, java.sql) add nothing.
+      if (resolver.ExternalPackage(language, "", as_import).empty()) continue;
+      need(DistributionName(ecosystem, used->library()),
+           fmt::format("the repository already uses {} for {} ({} files)", used->library(),
+                       cue.kind, used->sites_size()));
+      continue;
+    }
+    std::string library = code::DefaultLibrary(language, cue.kind, cue.word);
+    if (!library.empty())
+      need(library, fmt::format("{} for \"{}\": the repository has no {} library yet",
+                                cue.kind, cue.word, cue.kind));
+  }
+}
+
+// How the new code at `from` imports the integration point `to`, in the language's syntax.
+std::string ImportSpec(std::string_view language, const v1::RepositoryMap& map,
+                       const std::unordered_set<std::string>& paths, std::string_view from,
+                       const v1::IntegrationPoint& to) {
+  std::string_view from_dir = PathDirName(from), to_dir = PathDirName(to.file());
+  if (language == "python") return to.module();
+  if (language == "go") {
+    if (from_dir == to_dir) return "";
+    if (map.go_module().empty()) return std::string(to_dir);
+    return to_dir.empty() ? map.go_module() : fmt::format("{}/{}", map.go_module(), to_dir);
+  }
+  if (language == "java" || language == "kotlin") {
+    std::string cls(StripExtension(PathBaseName(to.file())));
+    for (const v1::Module& m : map.modules())
+      if (m.path() == to_dir && m.name().find('/') == std::string::npos && m.name() != m.path())
+        return fmt::format("{}.{}", m.name(), cls);
+    return cls;
+  }
+  if (language == "javascript" || language == "typescript") {
+    // A relative specifier from the new file's folder, without the extension.
+    std::vector<std::string_view> a, b;
+    for (std::string_view d = from_dir; !d.empty(); d = PathDirName(d)) a.insert(a.begin(), PathBaseName(d));
+    for (std::string_view d = to_dir; !d.empty(); d = PathDirName(d)) b.insert(b.begin(), PathBaseName(d));
+    size_t common = 0;
+    while (common < a.size() && common < b.size() && a[common] == b[common]) ++common;
+    std::string spec;
+    for (size_t i = common; i < a.size(); ++i) spec += "../";
+    if (spec.empty()) spec = "./";
+    for (size_t i = common; i < b.size(); ++i) spec += fmt::format("{}/", b[i]);
+    return spec + std::string(StripExtension(PathBaseName(to.file())));
+  }
+  if (language == "rust") {
+    std::string_view p = StripExtension(to.file());
+    size_t src = p.find("src/");
+    if (src == std::string_view::npos) return "";
+    p = p.substr(src + 4);
+    if (p == "lib" || p == "main") return "crate";
+    std::string out = "crate";
+    for (size_t start = 0; start <= p.size();) {
+      size_t slash = p.find('/', start);
+      std::string_view part = p.substr(start, slash == std::string_view::npos ? p.npos : slash - start);
+      if (part != "mod") out += fmt::format("::{}", part);
+      if (slash == std::string_view::npos) break;
+      start = slash + 1;
+    }
+    return out;
+  }
+  if (language == "c" || language == "cpp") {
+    std::string_view stem = StripExtension(to.file());
+    for (std::string_view ext : {".h", ".hpp", ".hh", ".hxx"}) {
+      std::string header = fmt::format("{}{}", stem, ext);
+      if (paths.contains(header)) return header;
+    }
+    std::string_view ext = Extension(to.file());
+    return ext == ".h" || ext == ".hpp" || ext == ".hh" ? to.file() : "";
+  }
+  return "";
+}
+
+void AddImports(std::string_view language, const v1::RepositoryMap& map,
+                const std::unordered_set<std::string>& paths, v1::Analysis& analysis) {
+  auto add = [&](const std::string& spec) {
+    if (spec.empty() || analysis.imports_size() >= kMaxImports + 2) return;
+    if (std::find(analysis.imports().begin(), analysis.imports().end(), spec) ==
+        analysis.imports().end())
+      analysis.add_imports(spec);
+  };
+  int from_points = 0;
+  for (const v1::IntegrationPoint& ip : analysis.integration_points()) {
+    if (from_points >= kMaxImports) break;
+    std::string spec = ImportSpec(language, map, paths, analysis.suggested_path(), ip);
+    if (spec.empty()) continue;
+    add(spec);
+    ++from_points;
+  }
+}
+
 }  // namespace
 
 std::vector<std::string> Tokenize(std::string_view text) {
@@ -761,26 +930,106 @@ std::string PythonModuleName(const v1::RepositoryMap& map, std::string_view path
   return PythonIndex(map).ModuleName(path);
 }
 
+absl::StatusOr<v1::SymbolIndex> BuildSymbolIndex(const v1::RepositoryMap& map,
+                                                 const repo::Repository& repo,
+                                                 const std::string& commit,
+                                                 const SymbolIndexOptions& options) {
+  v1::SymbolIndex index;
+  index.set_tree_hash(map.tree_hash());
+  auto listed = repo.ListFiles(commit);
+  if (!listed.ok()) return listed.status();
+  std::unordered_map<std::string, const repo::TreeFile*> tree;
+  for (const repo::TreeFile& f : *listed) tree.emplace(f.path, &f);
+  std::unordered_map<std::string, const v1::FileSymbols*> previous;
+  if (options.previous != nullptr)
+    for (const v1::FileSymbols& f : options.previous->files()) previous.emplace(f.path(), &f);
+
+  // Which files, and which of them an older index already holds at the same blob.
+  std::vector<std::pair<const v1::FileEntry*, const repo::TreeFile*>> todo;
+  for (const v1::FileEntry& f : map.files()) {
+    if (!Analysable(f) || !mapper::IsCodeLanguage(f.language()) ||
+        f.size() > options.max_bytes)
+      continue;
+    auto t = tree.find(f.path());
+    if (t == tree.end()) continue;
+    auto p = previous.find(f.path());
+    v1::FileSymbols* out = index.add_files();
+    out->set_path(f.path());
+    out->set_blob(t->second->blob_id);
+    if (p != previous.end() && p->second->blob() == t->second->blob_id) {
+      *out->mutable_symbols() = p->second->symbols();
+      continue;
+    }
+    todo.emplace_back(&f, t->second);
+  }
+  std::unordered_map<std::string, v1::FileSymbols*> slots;
+  for (v1::FileSymbols& f : *index.mutable_files()) slots.emplace(f.path(), &f);
+
+  std::mutex mu;
+  uint32_t failed = 0;
+  auto indexer = code::ParallelIndexer::Start(
+      std::max(1, options.workers),
+      [&](size_t id, absl::StatusOr<std::vector<code::Symbol>> tags) {
+        std::lock_guard lock(mu);
+        if (!tags.ok()) {
+          ++failed;
+          return;
+        }
+        v1::FileSymbols* out = slots[todo[id].first->path()];
+        for (const code::Symbol& t : *tags) {
+          v1::SymbolEntry* e = out->add_symbols();
+          e->set_name(t.name);
+          e->set_kind(t.kind);
+          e->set_line(t.line);
+          e->set_scope(t.scope);
+          e->set_signature(t.signature);
+        }
+      },
+      options.ctags);
+  bool builtin = !indexer.ok();
+  index.set_indexer(builtin ? "built-in scanner" : "universal-ctags");
+  for (size_t i = 0; i < todo.size(); ++i) {
+    auto content = repo.ReadBlob(todo[i].second->blob_id);
+    if (!content.ok()) return content.status();
+    if (!builtin) {
+      (*indexer)->Submit(i, todo[i].first->path(), std::move(*content));
+      continue;
+    }
+    v1::FileSymbols* out = slots[todo[i].first->path()];
+    const std::string& language = todo[i].first->language();
+    for (std::string& name :
+         language == "python" ? PythonSymbols(*content) : GenericSymbols(*content)) {
+      v1::SymbolEntry* e = out->add_symbols();
+      e->set_name(std::move(name));
+      e->set_kind(language == "python" ? "definition" : "symbol");
+    }
+  }
+  if (!builtin) (*indexer)->Finish();
+  index.set_failed_files(failed);
+  return index;
+}
+
 absl::StatusOr<ImportGraph> BuildImportGraph(const v1::RepositoryMap& map,
                                              const repo::Repository& repo,
                                              const std::string& commit) {
-  PythonIndex index(map);
-  GraphBuilder graph(index);
+  code::ImportResolver resolver(AllPaths(map), map.go_module());
+  GraphBuilder graph(resolver);
   for (const v1::FileEntry& f : map.files()) {
-    if (f.language() != "python" || f.binary() || f.size() > kMaxAnalyzedBytes) continue;
+    if (!Analysable(f) || !HasImportScanner(f.language())) continue;
     auto source = repo.ReadFile(commit, f.path());
     if (!source.ok()) return source.status();
-    graph.Add(f.path(), *source);
+    graph.Add(f, *source);
   }
   return graph.Finish();
 }
 
 absl::StatusOr<v1::Analysis> Analyze(const v1::Recommendation& rec, const v1::RepositoryMap& map,
-                                     const repo::Repository& repo, const std::string& commit) {
+                                     const repo::Repository& repo, const std::string& commit,
+                                     const v1::SymbolIndex* symbols) {
   v1::Analysis analysis;
   std::string language = map.primary_language().empty() ? "python" : map.primary_language();
   analysis.set_language(language);
-  for (const std::string& d : rec.hints().dependencies()) analysis.add_dependencies(d);
+  analysis.set_symbols_from(symbols == nullptr ? "built-in scanner" : symbols->indexer());
   Query query = MakeQuery(rec);
   const bool python = language == "python";
 
@@ -789,22 +1038,29 @@ absl::StatusOr<v1::Analysis> Analyze(const v1::Recommendation& rec, const v1::Re
   PythonIndex index(map);
   for (const std::string& hm : query.hint_modules)
     query.resolved_hint_modules.push_back(index.Resolve(hm));
-  GraphBuilder graph(index);
+  code::ImportResolver resolver(AllPaths(map), map.go_module());
+  GraphBuilder graph(resolver);
+  Definitions definitions(symbols);
+  std::unordered_map<std::string, std::vector<std::pair<std::string, std::string>>> file_kinds;
+  for (const v1::IntegrationSurface& s : map.integrations())
+    for (const v1::IntegrationSite& site : s.sites())
+      file_kinds[site.file()].emplace_back(s.kind(), s.library());
+
   std::vector<Candidate> candidates;
   for (const v1::FileEntry& f : map.files()) {
-    if (f.binary() || f.language().empty() || f.size() > kMaxAnalyzedBytes) continue;
+    if (!Analysable(f)) continue;
     bool candidate =
         f.language() == language &&
         (IsCandidatePath(f.path()) || std::find(query.hint_files.begin(), query.hint_files.end(),
                                                 f.path()) != query.hint_files.end());
-    bool graph_source = python && f.language() == "python";
+    bool graph_source = HasImportScanner(f.language());
     if (!candidate && !graph_source) continue;
     auto source = repo.ReadFile(commit, f.path());
     if (!source.ok())
       return absl::Status(source.status().code(),
                           fmt::format("analyzing {} at {}: {}", f.path(), commit,
                                       std::string(source.status().message())));
-    if (graph_source) graph.Add(f.path(), *source);
+    if (graph_source) graph.Add(f, *source);
     if (!candidate) continue;
     Candidate c;
     c.path = f.path();
@@ -814,21 +1070,33 @@ absl::StatusOr<v1::Analysis> Analyze(const v1::Recommendation& rec, const v1::Re
       std::string_view dir = PathDirName(f.path());
       c.module = std::string(dir.empty() ? StripExtension(f.path()) : dir);
     }
-    std::vector<std::string> symbols = python ? PythonSymbols(*source) : GenericSymbols(*source);
+    std::vector<Def> defs = definitions.Of(f, *source);
     // A package marker with no definitions is no place to integrate with; its package's
     // modules are (a hint naming the package reaches them as "inside").
-    if (python && PathBaseName(f.path()) == "__init__.py" && symbols.empty()) continue;
-    Score(c, *source, symbols, query, python);
+    if (python && PathBaseName(f.path()) == "__init__.py" && defs.empty()) continue;
+    static const std::vector<std::pair<std::string, std::string>> kNone;
+    auto kinds = file_kinds.find(f.path());
+    Score(c, *source, defs, kinds == file_kinds.end() ? kNone : kinds->second, query, python);
     if (c.score > 0) candidates.push_back(std::move(c));
   }
+  ImportGraph g = graph.Finish();
+  // Among files that match, the ones many others import are the established places to extend.
+  for (Candidate& c : candidates) {
+    auto it = g.importers.find(c.path);
+    if (it == g.importers.end() || it->second < 2) continue;
+    c.score += std::min(1.0, 0.25 * std::log2(static_cast<double>(it->second)));
+    c.reasons.push_back(fmt::format("imported by {} files", it->second));
+  }
   RankInto(candidates, analysis);
-  for (v1::ImportEdge& e : graph.Finish().edges) *analysis.add_import_graph() = std::move(e);
+  for (v1::ImportEdge& e : g.edges) *analysis.add_import_graph() = std::move(e);
 
   std::string identifier = IdentifierFrom(rec.title().empty() ? rec.description() : rec.title());
   if (python)
     SuggestPython(map, index, paths, identifier, analysis);
   else
     SuggestOther(map, language, paths, identifier, analysis);
+  AddImports(language, map, paths, analysis);
+  AddDependencies(rec, map, query, language, resolver, analysis);
   return analysis;
 }
 

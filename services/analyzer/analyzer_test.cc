@@ -84,45 +84,6 @@ const Files kShop = {
      "from inventory.stock import low_stock\n\ndef test_low_stock_alert():\n    pass\n"},
 };
 
-TEST(ParsePythonImports, EveryForm) {
-  std::string src =
-      "import a.b as c\n"
-      "import d, e.f\n"
-      "from g.h import i\n"
-      "from . import j\n"
-      "from ..pkg.mod import (k,\n    l as ll,  # trailing comment\n    m)\n"
-      "from .sib import *\n"
-      "from n import o, \\\n    p\n"
-      "x = 1; import q\n"
-      "# import commented\n"
-      "s = \"import in_string\"\n"
-      "'''\nimport in_docstring\n'''\n"
-      "def f():\n    import lazy\n"
-      "from.dotless import r\n"
-      "important = 1\n"
-      "from_x = 2\n";
-  std::vector<PythonImport> want = {
-      {0, "a.b", {}},    {0, "d", {}},          {0, "e.f", {}},
-      {0, "g.h", {"i"}}, {1, "", {"j"}},        {2, "pkg.mod", {"k", "l", "m"}},
-      {1, "sib", {}},    {0, "n", {"o", "p"}},  {0, "q", {}},
-      {0, "lazy", {}},   {1, "dotless", {"r"}},
-  };
-  EXPECT_EQ(ParsePythonImports(src), want);
-}
-
-TEST(ParsePythonImports, SurvivesBrokenInput) {
-  // An unclosed bracket must not swallow the imports that follow it.
-  EXPECT_EQ(ParsePythonImports("call(\nimport after\n"),
-            (std::vector<PythonImport>{{0, "after", {}}}));
-  EXPECT_TRUE(ParsePythonImports("from import\nimport\nfrom . import\n'''unterminated").empty());
-  std::string garbage;
-  for (int i = 0; i < 4096; ++i) garbage += static_cast<char>((i * 131) % 256);
-  garbage += "\nimport ok\n";
-  auto imports = ParsePythonImports(garbage);
-  ASSERT_FALSE(imports.empty());
-  EXPECT_EQ(imports.back().module, "ok");
-}
-
 TEST(PythonSymbols, DefsAndClassesOutsideStrings) {
   EXPECT_EQ(PythonSymbols("class Stock(Base):\n  def restock(self):\n    pass\n"
                           "  async def refresh(self): ...\n"
@@ -160,7 +121,8 @@ TEST(BuildImportGraph, ResolvesRelativeAndMultiLineImports) {
       {"test_stock", "inventory.stock"},
   };
   EXPECT_EQ(edges, want);
-  EXPECT_EQ(graph->third_party, (std::set<std::string>{"numpy", "requests"}));
+  EXPECT_EQ(graph->third_party.at("python"), (std::set<std::string>{"numpy", "requests"}));
+  EXPECT_EQ(graph->importers.at("inventory/stock.py"), 2);  // billing.invoice and the test
 }
 
 TEST(Analyze, DescriptionWordsPickTheModule) {
@@ -230,8 +192,11 @@ TEST(Analyze, SuggestsPathInTopPackageWithRepositoryTestLayout) {
   ASSERT_EQ(a.imports_size(), 2);
   EXPECT_EQ(a.imports(0), "inventory.stock");
   EXPECT_NE(a.imports(1), "inventory.stock");
-  EXPECT_EQ(std::vector<std::string>(a.dependencies().begin(), a.dependencies().end()),
-            std::vector<std::string>{"slack-sdk"});
+  ASSERT_EQ(a.dependencies_size(), 1);
+  EXPECT_EQ(a.dependencies(0).name(), "slack-sdk");
+  EXPECT_EQ(a.dependencies(0).ecosystem(), "pypi");
+  EXPECT_FALSE(a.dependencies(0).declared());
+  EXPECT_EQ(a.dependencies(0).reason(), "named by the recommendation");
   EXPECT_EQ(a.import_graph_size(), 6);
 }
 

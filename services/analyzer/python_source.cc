@@ -23,29 +23,6 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-bool IsDotted(std::string_view s) {
-  if (s.empty()) return false;
-  bool start = true;
-  for (unsigned char c : s) {
-    if (c == '.') {
-      if (start) return false;
-      start = true;
-    } else if (start ? IsIdentStart(c) : IsIdentChar(c)) {
-      start = false;
-    } else {
-      return false;
-    }
-  }
-  return !start;
-}
-
-std::string_view FirstWord(std::string_view s) {
-  s = Trim(s);
-  size_t end = 0;
-  while (end < s.size() && !std::isspace(static_cast<unsigned char>(s[end]))) ++end;
-  return s.substr(0, end);
-}
-
 // A line at column 0 that starts a statement ends any open bracket: unbalanced brackets in a
 // broken file must not swallow the rest of it.
 bool StartsTopLevelStatement(std::string_view rest) {
@@ -118,66 +95,7 @@ std::vector<std::string> LogicalLines(std::string_view src) {
   return out;
 }
 
-void ParseStatement(std::string_view stmt, std::vector<PythonImport>& out) {
-  if (StartsWithWord(stmt, "import")) {
-    std::string_view rest = stmt.substr(6);
-    while (!rest.empty()) {
-      size_t comma = rest.find(',');
-      std::string_view name = FirstWord(rest.substr(0, comma));
-      if (IsDotted(name)) out.push_back({0, std::string(name), {}});
-      if (comma == std::string_view::npos) break;
-      rest.remove_prefix(comma + 1);
-    }
-    return;
-  }
-  if (!(StartsWithWord(stmt, "from") || stmt.substr(0, 5) == "from.")) return;
-  std::string_view rest = Trim(stmt.substr(4));
-  PythonImport imp;
-  while (!rest.empty() && rest.front() == '.') {
-    ++imp.level;
-    rest.remove_prefix(1);
-  }
-  rest = Trim(rest);
-  std::string_view module = FirstWord(rest);
-  if (module != "import") {
-    imp.module = std::string(module);
-    if (!IsDotted(module)) return;
-    rest = Trim(rest.substr(module.size()));
-    if (!StartsWithWord(rest, "import") && rest != "import") return;
-  }
-  if (imp.level == 0 && imp.module.empty()) return;
-  rest = rest.substr(std::min<size_t>(rest.size(), 6));
-  std::string names;
-  for (char c : rest)
-    if (c != '(' && c != ')') names += c;
-  std::string_view list = names;
-  while (!list.empty()) {
-    size_t comma = list.find(',');
-    std::string_view name = FirstWord(list.substr(0, comma));
-    if (IsDotted(name) && name.find('.') == std::string_view::npos)
-      imp.names.push_back(std::string(name));
-    if (comma == std::string_view::npos) break;
-    list.remove_prefix(comma + 1);
-  }
-  if (imp.module.empty() && imp.names.empty()) return;
-  out.push_back(std::move(imp));
-}
-
 }  // namespace
-
-std::vector<PythonImport> ParsePythonImports(std::string_view source) {
-  std::vector<PythonImport> out;
-  for (const std::string& line : LogicalLines(source)) {
-    std::string_view rest = line;
-    while (true) {
-      size_t semi = rest.find(';');
-      ParseStatement(Trim(rest.substr(0, semi)), out);
-      if (semi == std::string_view::npos) break;
-      rest.remove_prefix(semi + 1);
-    }
-  }
-  return out;
-}
 
 std::vector<std::string> PythonSymbols(std::string_view source) {
   std::vector<std::string> out;

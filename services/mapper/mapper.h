@@ -18,7 +18,10 @@
 namespace slipway::mapper {
 
 struct MapOptions {
-  uint64_t max_bytes_for_line_count = 4 << 20;  // larger files: lines not counted
+  uint64_t max_bytes_for_line_count = 4 << 20;  // larger files: listed, not read
+  bool index_integration_symbols = true;        // ctags over the files with integrations
+  std::string ctags = "ctags";
+  size_t max_sites_per_integration = 100;
 };
 
 // Maps the files of `commit` in `repo` (committed tree only, so .gitignore'd files are never
@@ -35,8 +38,11 @@ absl::StatusOr<v1::RepositoryMap> MapRepository(const repo::Repository& repo,
 // ".h" is "c" here; MapRepository reassigns headers to "cpp" in C++ repositories.
 std::string LanguageForPath(std::string_view path);
 
-// node_modules/, vendor/, third_party/, dist/, build/, virtualenvs and generated code
-// (*_pb2.py, *.pb.cc, *.pb.h, *.pb.go, *.min.js).
+// Code of other projects kept in the tree: node_modules/, vendor/, third_party/, dist/,
+// build/, virtualenvs.
+bool IsVendored(std::string_view path);
+// Output of code generators: *_pb2.py, *.pb.cc, *.pb.h, *.pb.go, *.min.js, ...
+bool IsGenerated(std::string_view path);
 bool IsVendoredOrGenerated(std::string_view path);
 
 // False for documentation, data and build-description languages (markdown, yaml, json, toml,

@@ -61,6 +61,230 @@ std::vector<std::string> Strings(const google::protobuf::RepeatedPtrField<std::s
   return {r.begin(), r.end()};
 }
 
+const v1::DependencyManifest* FindManifest(const v1::RepositoryMap& map, const std::string& path) {
+  for (const auto& m : map.manifests())
+    if (m.path() == path) return &m;
+  return nullptr;
+}
+
+const v1::IntegrationSurface* FindIntegration(const v1::RepositoryMap& map,
+                                              const std::string& kind,
+                                              const std::string& library) {
+  for (const auto& i : map.integrations())
+    if (i.kind() == kind && i.library() == library) return &i;
+  return nullptr;
+}
+
+std::vector<std::string> DependencyNames(const v1::DependencyManifest& m) {
+  std::vector<std::string> out;
+  for (const auto& d : m.dependencies()) out.push_back(d.name());
+  return out;
+}
+
+bool HasWarning(const v1::RepositoryMap& map, const std::string& part) {
+  return std::any_of(map.warnings().begin(), map.warnings().end(),
+                     [&](const std::string& w) { return w.find(part) != std::string::npos; });
+}
+
+// A Go service as teams write them: module, packages, a database and an HTTP server, CI,
+// configuration.
+TEST(MapRepository, GoServiceWithIntegrationsManifestsAndCi) {
+  FixtureRepo fx(Files{
+      {"go.mod",
+       "module example.com/orders\n\ngo 1.21\n\nrequire (\n\tgithub.com/jackc/pgx/v5 v5.5.0\n"
+       "\tgithub.com/go-chi/chi/v5 v5.0.10 // indirect\n)\n"},
+      {"cmd/server/main.go",
+       "package main\n\nimport (\n\t\"net/http\"\n\n\t\"example.com/orders/store\"\n)\n\n"
+       "func main() {\n\ts := store.New()\n\thttp.HandleFunc(\"/orders\", s.Handle)\n"
+       "\thttp.ListenAndServe(\":8080\", nil)\n}\n"},
+      {"store/store.go",
+       "package store\n\nimport (\n\t\"context\"\n\n\t\"github.com/jackc/pgx/v5\"\n)\n\n"
+       "type Store struct{ conn *pgx.Conn }\n\n"
+       "func New() *Store { return &Store{} }\n\n"
+       "func (s *Store) SaveOrder(ctx context.Context, id string) error {\n"
+       "\t_, err := s.conn.Exec(ctx, \"insert into orders values ($1)\", id)\n\treturn err\n}\n"},
+      {"store/store_test.go", "package store\n"},
+      {"config/app.yaml", "listen: :8080\n"},
+      {".env.example", "DATABASE_URL=\n"},
+      {".github/workflows/ci.yml",
+       "name: ci\non: [push, pull_request]\njobs:\n  test:\n    runs-on: ubuntu-latest\n"
+       "    steps:\n      - uses: actions/checkout@v4\n      - run: go vet ./...\n"
+       "      - run: go test ./...\n"}});
+  v1::RepositoryMap map = fx.Map();
+  EXPECT_EQ(map.primary_language(), "go");
+  EXPECT_EQ(map.go_module(), "example.com/orders");
+  ASSERT_NE(FindModule(map, "example.com/orders/store"), nullptr);
+  EXPECT_EQ(FindModule(map, "example.com/orders/store")->path(), "store");
+  EXPECT_EQ(FindBuild(map, "go")->build_command(), "go build ./...");
+
+  const v1::DependencyManifest* gomod = FindManifest(map, "go.mod");
+  ASSERT_NE(gomod, nullptr);
+  EXPECT_EQ(gomod->ecosystem(), "go");
+  EXPECT_EQ(DependencyNames(*gomod),
+            (std::vector<std::string>{"github.com/jackc/pgx/v5", "github.com/go-chi/chi/v5"}));
+
+  ASSERT_EQ(map.ci_workflows_size(), 1);
+  const v1::CiWorkflow& ci = map.ci_workflows(0);
+  EXPECT_EQ(ci.system(), "github-actions");
+  EXPECT_EQ(Strings(ci.triggers()), (std::vector<std::string>{"push", "pull_request"}));
+  ASSERT_EQ(ci.jobs_size(), 1);
+  EXPECT_EQ(Strings(ci.jobs(0).commands()),
+            (std::vector<std::string>{"go vet ./...", "go test ./..."}));
+
+  EXPECT_EQ(Strings(map.config_files()),
+            (std::vector<std::string>{".env.example", "config/app.yaml"}));
+
+  const v1::IntegrationSurface* db = FindIntegration(map, "database", "github.com/jackc/pgx/v5");
+  ASSERT_NE(db, nullptr);
+  ASSERT_EQ(db->sites_size(), 1);
+  EXPECT_EQ(db->sites(0).file(), "store/store.go");
+  EXPECT_GT(db->sites(0).line(), 0u);
+  // The symbols behind the site, from ctags.
+  std::vector<std::string> symbols = Strings(db->sites(0).symbols());
+  EXPECT_NE(std::find(symbols.begin(), symbols.end(), "Store.SaveOrder"), symbols.end())
+      << ::testing::PrintToString(symbols);
+  const v1::IntegrationSurface* http = FindIntegration(map, "http-server", "net/http");
+  ASSERT_NE(http, nullptr);
+  EXPECT_EQ(http->sites(0).file(), "cmd/server/main.go");
+  EXPECT_EQ(Strings(map.entry_points()), std::vector<std::string>{"cmd/server/main.go"});
+}
+
+TEST(MapRepository, JavaMavenProject) {
+  FixtureRepo fx(Files{
+      {"pom.xml",
+       "<project><dependencies>"
+       "<dependency><groupId>org.postgresql</groupId><artifactId>postgresql</artifactId>"
+       "<version>42.7.1</version></dependency>"
+       "<dependency><groupId>org.junit.jupiter</groupId><artifactId>junit-jupiter</artifactId>"
+       "<scope>test</scope></dependency></dependencies></project>"},
+      {"mvnw", "#!/bin/sh\n"},
+      {"src/main/java/com/shop/App.java",
+       "package com.shop;\n\npublic class App {\n  public static void main(String[] a) {}\n}\n"},
+      {"src/main/java/com/shop/db/OrderDao.java",
+       "package com.shop.db;\n\nimport java.sql.Connection;\n\npublic class OrderDao {\n"
+       "  public void save(Connection c) {}\n}\n"},
+      {"src/test/java/com/shop/AppTest.java", "package com.shop;\nclass AppTest {}\n"}});
+  v1::RepositoryMap map = fx.Map();
+  EXPECT_EQ(map.primary_language(), "java");
+  const v1::BuildSystem* maven = FindBuild(map, "maven");
+  ASSERT_NE(maven, nullptr);
+  EXPECT_EQ(maven->test_command(), "./mvnw -q test");
+  EXPECT_EQ(map.test_command(), "./mvnw -q test");
+  EXPECT_EQ(map.test_file_pattern(), "*Test.java");
+  ASSERT_NE(FindModule(map, "com.shop.db"), nullptr);
+  EXPECT_EQ(FindModule(map, "com.shop.db")->path(), "src/main/java/com/shop/db");
+  EXPECT_EQ(Strings(map.entry_points()),
+            std::vector<std::string>{"src/main/java/com/shop/App.java"});
+  const v1::DependencyManifest* pom = FindManifest(map, "pom.xml");
+  ASSERT_NE(pom, nullptr);
+  ASSERT_EQ(pom->dependencies_size(), 2);
+  EXPECT_EQ(pom->dependencies(1).scope(), "test");
+  const v1::IntegrationSurface* jdbc = FindIntegration(map, "database", "java.sql");
+  ASSERT_NE(jdbc, nullptr) << map.DebugString();
+  EXPECT_EQ(jdbc->sites(0).file(), "src/main/java/com/shop/db/OrderDao.java");
+}
+
+TEST(MapRepository, TypeScriptWorkspaceWithPnpm) {
+  FixtureRepo fx(Files{
+      {"package.json", R"({"name": "shop", "scripts": {"test": "vitest run"},
+                           "devDependencies": {"vitest": "^1"}})"},
+      {"pnpm-lock.yaml", "lockfileVersion: '6.0'\n"},
+      {"packages/api/package.json",
+       R"({"name": "@shop/api", "dependencies": {"express": "^4.18.0", "pg": "^8"}})"},
+      {"packages/api/src/server.ts",
+       "import express from 'express';\nimport { Pool } from 'pg';\n\n"
+       "export function start(): void {\n  const app = express();\n  app.listen(3000);\n}\n"},
+      {"packages/api/src/server.test.ts", "import { start } from './server';\n"},
+      {"packages/web/dist/bundle.min.js", "var a=1;\n"}});
+  v1::RepositoryMap map = fx.Map();
+  EXPECT_EQ(map.primary_language(), "typescript");
+  const v1::BuildSystem* pnpm = FindBuild(map, "pnpm");
+  ASSERT_NE(pnpm, nullptr);
+  EXPECT_EQ(pnpm->build_command(), "pnpm install");
+  EXPECT_EQ(map.test_command(), "pnpm test");
+  ASSERT_NE(FindModule(map, "packages/api"), nullptr);
+  EXPECT_EQ(FindModule(map, "packages/api")->language(), "typescript");
+  const v1::FileEntry* bundle = FindFile(map, "packages/web/dist/bundle.min.js");
+  EXPECT_TRUE(bundle->vendored());
+  EXPECT_TRUE(bundle->generated());
+  const v1::DependencyManifest* api = FindManifest(map, "packages/api/package.json");
+  ASSERT_NE(api, nullptr);
+  EXPECT_EQ(DependencyNames(*api), (std::vector<std::string>{"express", "pg"}));
+  ASSERT_NE(FindIntegration(map, "http-server", "express"), nullptr);
+  ASSERT_NE(FindIntegration(map, "database", "pg"), nullptr);
+}
+
+TEST(MapRepository, PythonIntegrationsAndDeclaredDependencies) {
+  FixtureRepo fx(Files{
+      {"requirements.txt", "flask>=3\nconfluent-kafka==2.3.0  # events\n"},
+      {"requirements-dev.txt", "pytest\n"},
+      {"app/__init__.py", ""},
+      {"app/web.py",
+       "from flask import Flask\n\napp = Flask(__name__)\n\n@app.route('/')\n"
+       "def index():\n    return 'ok'\n\nif __name__ == '__main__':\n    app.run()\n"},
+      {"app/events.py",
+       "from confluent_kafka import Producer\n\nclass Events:\n    def publish(self, e):\n"
+       "        Producer({}).produce('t', e)\n"},
+      {"tests/test_web.py", "import app.web\n"}});
+  v1::RepositoryMap map = fx.Map();
+  const v1::DependencyManifest* req = FindManifest(map, "requirements.txt");
+  ASSERT_NE(req, nullptr);
+  EXPECT_EQ(req->ecosystem(), "pypi");
+  EXPECT_EQ(DependencyNames(*req), (std::vector<std::string>{"flask", "confluent-kafka"}));
+  const v1::DependencyManifest* dev = FindManifest(map, "requirements-dev.txt");
+  ASSERT_NE(dev, nullptr);
+  EXPECT_NE(dev->dependencies(0).scope(), "runtime");
+  const v1::IntegrationSurface* kafka = FindIntegration(map, "message-queue", "confluent_kafka");
+  ASSERT_NE(kafka, nullptr) << map.DebugString();
+  EXPECT_EQ(kafka->sites(0).file(), "app/events.py");
+  EXPECT_EQ(kafka->sites(0).line(), 1u);
+  EXPECT_EQ(Strings(kafka->sites(0).symbols()), (std::vector<std::string>{"Events", "Events.publish"}));
+  ASSERT_NE(FindIntegration(map, "http-server", "flask"), nullptr);
+  // An entry point by its __main__ guard.
+  EXPECT_EQ(Strings(map.entry_points()), std::vector<std::string>{"app/web.py"});
+}
+
+TEST(MapRepository, SymbolsAreOptional) {
+  // Without ctags the integration sites are still listed, and the map says why they have no
+  // symbols.
+  FixtureRepo fx(Files{{"db.py", "import sqlite3\n\ndef open_db():\n    pass\n"}});
+  v1::RepositoryMap map = fx.Map(MapOptions{.ctags = "/nonexistent/ctags"});
+  const v1::IntegrationSurface* db = FindIntegration(map, "database", "sqlite3");
+  ASSERT_NE(db, nullptr);
+  EXPECT_EQ(db->sites(0).symbols_size(), 0);
+  EXPECT_TRUE(HasWarning(map, "without their symbols")) << map.DebugString();
+}
+
+TEST(MapRepository, HostilePathsAndSizes) {
+  std::string deep;
+  for (int i = 0; i < 25; ++i) deep += "d" + std::to_string(i) + "/";
+  FixtureRepo fx(Files{{"ok.py", "x = 1\n"},
+                       {std::string("bad\xff\xfe name.py"), "y = 2\n"},
+                       {deep + "leaf.py", "z = 3\n"},
+                       {"big.py", std::string(3000, '#') + "\n"},
+                       {"blob.py", std::string("\x7f" "ELF\0\0\x01", 7)},
+                       {"pyproject.toml", "[project\nname = 'broken"}},
+                 {{"loop_a", "loop_b"}, {"loop_b", "loop_a"}, {"self", "."}});
+  v1::RepositoryMap map = fx.Map(MapOptions{.max_bytes_for_line_count = 2000});
+  // The map serialises and parses back: every string in it is valid UTF-8.
+  std::string wire;
+  ASSERT_TRUE(map.SerializeToString(&wire));
+  v1::RepositoryMap back;
+  ASSERT_TRUE(back.ParseFromString(wire));
+  const v1::FileEntry* bad = FindFile(map, "bad\\xff\\xfe name.py");
+  ASSERT_NE(bad, nullptr);
+  EXPECT_EQ(bad->raw_path(), "bad\xff\xfe name.py");
+  EXPECT_EQ(bad->language(), "");
+  EXPECT_EQ(FindFile(map, deep + "leaf.py")->lines(), 1u);
+  EXPECT_EQ(FindFile(map, "blob.py")->language(), "");
+  EXPECT_TRUE(FindFile(map, "blob.py")->binary());
+  EXPECT_TRUE(HasWarning(map, "1 paths are not valid UTF-8")) << map.DebugString();
+  EXPECT_TRUE(HasWarning(map, "1 files over 2000 bytes")) << map.DebugString();
+  EXPECT_TRUE(HasWarning(map, "hold binary data")) << map.DebugString();
+  EXPECT_TRUE(HasWarning(map, "3 symbolic links")) << map.DebugString();
+  EXPECT_TRUE(HasWarning(map, "manifest pyproject.toml did not parse")) << map.DebugString();
+}
+
 TEST(LanguageForPath, ByExtensionAndName) {
   EXPECT_EQ(LanguageForPath("a/b.py"), "python");
   EXPECT_EQ(LanguageForPath("x.CPP"), "cpp");

@@ -8,7 +8,7 @@
 
 namespace slipway::mapper {
 namespace {
-constexpr char kCacheKind[] = "repository_map/v1";
+constexpr char kCacheKind[] = "repository_map/v2";  // bumped with the map's content
 }
 
 absl::StatusOr<v1::StepResult> MapperStep::Handle(const v1::StepCommand& command) {

@@ -13,6 +13,7 @@
 #include "services/orchestrator/saga.h"
 #include "slipway/v1/deployments.grpc.pb.h"
 #include "tests/harness/harness.h"
+#include "tests/integration/stack_fixture.h"
 
 namespace slipway {
 namespace {
@@ -22,93 +23,12 @@ using namespace std::chrono_literals;
 using testing::ReadFile;
 using testing::RunCommand;
 using testing::TempDir;
+using testing::Client;
+using testing::Git;
+using testing::StackTest;
 
 std::string Example(const std::string& name) {
   return ReadFile(testing::SourceDir() / "examples" / "recommendations" / name);
-}
-
-class Client {
- public:
-  explicit Client(const std::string& target)
-      : stub_(v1::Deployments::NewStub(
-            grpc::CreateChannel(target, grpc::InsecureChannelCredentials()))) {}
-
-  v1::Deployment Submit(const std::string& json, const std::string& repo,
-                        v1::Mode mode = v1::MODE_UNSPECIFIED) {
-    grpc::ClientContext ctx;
-    v1::SubmitRequest req;
-    req.set_recommendation_json(json);
-    req.set_repository(repo);
-    req.set_mode(mode);
-    v1::SubmitResponse resp;
-    grpc::Status st = stub_->Submit(&ctx, req, &resp);
-    EXPECT_TRUE(st.ok()) << st.error_message();
-    return resp.deployment();
-  }
-
-  v1::Deployment Get(const std::string& id) {
-    grpc::ClientContext ctx;
-    v1::GetRequest req;
-    req.set_id(id);
-    v1::Deployment d;
-    grpc::Status st = stub_->Get(&ctx, req, &d);
-    EXPECT_TRUE(st.ok()) << st.error_message();
-    return d;
-  }
-
-  v1::Deployment WaitDone(const std::string& id, std::chrono::milliseconds limit = 120s) {
-    v1::Deployment d;
-    testing::WaitFor(
-        [&] {
-          d = Get(id);
-          return orchestrator::IsTerminal(d.status());
-        },
-        limit);
-    return d;
-  }
-
-  v1::Deployments::Stub& stub() { return *stub_; }
-
- private:
-  std::unique_ptr<v1::Deployments::Stub> stub_;
-};
-
-class StackTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    state_ = new TempDir("slipway-stack");
-    stack::StackOptions o;
-    o.state_dir = state_->path() / "state";
-    o.test_timeout_s = 120;
-    auto s = stack::EmbeddedStack::Start(o);
-    ASSERT_TRUE(s.ok()) << s.status();
-    stack_ = s->release();
-    client_ = new Client(stack_->grpc_target());
-  }
-  static void TearDownTestSuite() {
-    delete client_;
-    delete stack_;
-    delete state_;
-  }
-  void SetUp() override { repos_ = std::make_unique<TempDir>("slipway-repos"); }
-
-  fs::path NewRepo() { return testing::PrepareSampleRepo(repos_->path() / std::to_string(n_++)); }
-
-  static TempDir* state_;
-  static stack::EmbeddedStack* stack_;
-  static Client* client_;
-  std::unique_ptr<TempDir> repos_;
-  int n_ = 0;
-};
-TempDir* StackTest::state_ = nullptr;
-stack::EmbeddedStack* StackTest::stack_ = nullptr;
-Client* StackTest::client_ = nullptr;
-
-std::string Git(const fs::path& repo, const std::string& args) {
-  auto r = RunCommand("git -C '" + repo.string() + "' " + args);
-  EXPECT_EQ(r.exit_code, 0) << args << ": " << r.output;
-  while (!r.output.empty() && r.output.back() == '\n') r.output.pop_back();
-  return r.output;
 }
 
 TEST_F(StackTest, LocalCommitLeavesOneTestedCommitOnANewBranch) {

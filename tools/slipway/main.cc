@@ -9,6 +9,8 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <fmt/ranges.h>
+
 #include <CLI/CLI.hpp>
 #include <filesystem>
 #include <fstream>
@@ -20,6 +22,8 @@
 #include "libs/repo/repository.h"
 #include "libs/runtime/runtime.h"
 #include "libs/stack/embedded_stack.h"
+#include "libs/recommendation/recommendation.h"
+#include "services/analyzer/analyzer.h"
 #include "services/mapper/mapper.h"
 #include "services/orchestrator/saga.h"
 #include "slipway/v1/deployments.grpc.pb.h"
@@ -232,22 +236,111 @@ int SubmitAndFollow(v1::Deployments::Stub& stub, const v1::SubmitRequest& req, b
   return follow || d.status() == v1::DEPLOYMENT_STATUS_REJECTED ? ExitFor(d) : kOk;
 }
 
+// Opens `path` and resolves `rev`, printing the error and giving the exit code on failure.
+absl::StatusOr<std::pair<repo::Repository, std::string>> OpenAt(const std::string& path,
+                                                                 const std::string& rev) {
+  auto repo = repo::OpenTarget(path);
+  if (!repo.ok()) return repo.status();
+  auto commit = repo->ResolveCommit(rev);
+  if (!commit.ok()) return commit.status();
+  return std::make_pair(std::move(*repo), std::move(*commit));
+}
+
+double MillisSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+      .count();
+}
+
+void PrintMap(const v1::RepositoryMap& m) {
+  std::cout << "languages:\n";
+  for (const auto& l : m.languages())
+    std::cout << fmt::format("  {:<12} {:>6} files {:>9} lines\n", l.language(), l.files(),
+                             l.lines());
+  size_t vendored = 0, generated = 0;
+  for (const auto& f : m.files()) {
+    vendored += f.vendored();
+    generated += f.generated();
+  }
+  if (vendored + generated > 0)
+    std::cout << fmt::format("  (left out: {} vendored, {} generated files)\n", vendored,
+                             generated);
+  if (m.modules_size() > 0) {
+    std::cout << "modules:\n";
+    for (const auto& mod : m.modules())
+      std::cout << fmt::format("  {:<30} {:<10} {} files ({})\n", mod.name(), mod.language(),
+                               mod.files_size(), mod.path().empty() ? "." : mod.path());
+  }
+  if (m.build_systems_size() > 0) {
+    std::cout << "build and test systems:\n";
+    for (const auto& b : m.build_systems())
+      std::cout << fmt::format("  {:<8} from {:<16} build: {}  test: {}\n", b.name(), b.manifest(),
+                               b.build_command().empty() ? "-" : b.build_command(),
+                               b.test_command().empty() ? "-" : b.test_command());
+  }
+  std::cout << "test command: " << (m.test_command().empty() ? "none found" : m.test_command())
+            << "\n";
+  if (m.test_dirs_size() > 0) {
+    std::cout << "tests in:";
+    for (const auto& d : m.test_dirs()) std::cout << " " << d;
+    std::cout << (m.test_file_pattern().empty() ? "" : " (" + m.test_file_pattern() + ")")
+              << "\n";
+  }
+  if (m.entry_points_size() > 0) {
+    std::cout << "entry points:";
+    for (const auto& e : m.entry_points()) std::cout << " " << e;
+    std::cout << "\n";
+  }
+  if (m.config_files_size() > 0) {
+    std::cout << "configuration:";
+    for (const auto& c : m.config_files()) std::cout << " " << c;
+    std::cout << "\n";
+  }
+  if (m.manifests_size() > 0) {
+    std::cout << "dependency manifests:\n";
+    for (const auto& man : m.manifests()) {
+      std::vector<std::string> names;
+      for (const auto& d : man.dependencies())
+        names.push_back(d.scope() == "runtime" ? d.name()
+                                               : fmt::format("{} ({})", d.name(), d.scope()));
+      std::cout << fmt::format("  {:<28} {:<6} {}{}\n", man.path(), man.ecosystem(),
+                               fmt::join(names, ", "),
+                               man.error().empty() ? "" : "  [did not parse: " + man.error() + "]");
+    }
+  }
+  if (m.ci_workflows_size() > 0) {
+    std::cout << "CI workflows:\n";
+    for (const auto& w : m.ci_workflows()) {
+      std::cout << fmt::format("  {} ({}{}{})\n", w.path(), w.system(),
+                               w.triggers_size() ? ", on " : "", fmt::join(w.triggers(), ", "));
+      for (const auto& j : w.jobs())
+        for (const auto& c : j.commands())
+          std::cout << fmt::format("    {}: {}\n", j.name(), c);
+      if (!w.error().empty()) std::cout << "    did not parse: " << w.error() << "\n";
+    }
+  }
+  if (m.integrations_size() > 0) {
+    std::cout << "integration points:\n";
+    for (const auto& i : m.integrations()) {
+      std::cout << fmt::format("  {:<15} {}\n", i.kind(), i.library());
+      for (const auto& site : i.sites())
+        std::cout << fmt::format("    {}:{}{}{}\n", site.file(), site.line(),
+                                 site.symbols_size() ? "  " : "", fmt::join(site.symbols(), ", "));
+    }
+  }
+  for (const auto& w : m.warnings()) std::cout << "warning: " << w << "\n";
+}
+
 // `slipway map`: the mapper's view of a repository, without any server.
 int MapCommand(const std::string& path, const std::string& rev, const Globals& g) {
-  auto repo = repo::OpenTarget(path);
-  if (!repo.ok()) {
-    std::cerr << "error: " << repo.status().message() << "\n";
+  auto opened = OpenAt(path, rev);
+  if (!opened.ok()) {
+    std::cerr << "error: " << opened.status().message() << "\n";
     return kRejected;
   }
-  auto commit = repo->ResolveCommit(rev);
-  if (!commit.ok()) {
-    std::cerr << "error: " << commit.status().message() << "\n";
-    return kRejected;
-  }
+  auto& [repository, commit] = *opened;
   auto started = std::chrono::steady_clock::now();
-  auto m = mapper::MapRepository(*repo, *commit);
-  double ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  auto m = mapper::MapRepository(repository, commit);
+  double ms = MillisSince(started);
   if (!m.ok()) {
     std::cerr << "error: " << m.status().message() << "\n";
     return kFailed;
@@ -259,36 +352,83 @@ int MapCommand(const std::string& path, const std::string& rev, const Globals& g
   std::cout << fmt::format("{} at {} (tree {}): {} files, mapped in {:.1f} ms\n", path,
                            m->commit().substr(0, 12), m->tree_hash().substr(0, 12), m->files_size(),
                            ms);
-  std::cout << "languages:\n";
-  for (const auto& l : m->languages())
-    std::cout << fmt::format("  {:<12} {:>6} files {:>9} lines\n", l.language(), l.files(),
-                             l.lines());
-  if (m->modules_size() > 0) {
-    std::cout << "modules:\n";
-    for (const auto& mod : m->modules())
-      std::cout << fmt::format("  {:<30} {:<8} {} files ({})\n", mod.name(), mod.language(),
-                               mod.files_size(), mod.path().empty() ? "." : mod.path());
+  PrintMap(*m);
+  return kOk;
+}
+
+// `slipway analyze`: where a recommendation's code would go in a repository, without any
+// server: the map, the symbol index and the analysis, as the services compute them.
+int AnalyzeCommand(const std::string& path, const std::string& file, const std::string& rev,
+                   const Globals& g) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    std::cerr << "error: cannot read " << file << "\n";
+    return kRejected;
   }
-  if (m->build_systems_size() > 0) {
-    std::cout << "build and test systems:\n";
-    for (const auto& b : m->build_systems())
-      std::cout << fmt::format("  {:<8} from {:<16} build: {}  test: {}\n", b.name(), b.manifest(),
-                               b.build_command().empty() ? "-" : b.build_command(),
-                               b.test_command().empty() ? "-" : b.test_command());
+  std::stringstream text;
+  text << in.rdbuf();
+  auto rec = recommendation::ParseJson(text.str());
+  if (rec.ok()) {
+    if (auto st = recommendation::Validate(*rec); !st.ok()) rec = st;
   }
-  std::cout << "test command: " << (m->test_command().empty() ? "none found" : m->test_command())
-            << "\n";
-  if (m->test_dirs_size() > 0) {
-    std::cout << "tests in:";
-    for (const auto& d : m->test_dirs()) std::cout << " " << d;
-    std::cout << (m->test_file_pattern().empty() ? "" : " (" + m->test_file_pattern() + ")")
-              << "\n";
+  if (!rec.ok()) {
+    std::cerr << "error: " << rec.status().message() << "\n";
+    return kRejected;
   }
-  if (m->entry_points_size() > 0) {
-    std::cout << "entry points:";
-    for (const auto& e : m->entry_points()) std::cout << " " << e;
-    std::cout << "\n";
+  auto opened = OpenAt(path, rev);
+  if (!opened.ok()) {
+    std::cerr << "error: " << opened.status().message() << "\n";
+    return kRejected;
   }
+  auto& [repository, commit] = *opened;
+  auto started = std::chrono::steady_clock::now();
+  auto m = mapper::MapRepository(repository, commit);
+  double map_ms = MillisSince(started);
+  if (!m.ok()) {
+    std::cerr << "error: " << m.status().message() << "\n";
+    return kFailed;
+  }
+  started = std::chrono::steady_clock::now();
+  auto symbols = analyzer::BuildSymbolIndex(*m, repository, commit);
+  double index_ms = MillisSince(started);
+  if (!symbols.ok()) {
+    std::cerr << "error: " << symbols.status().message() << "\n";
+    return kFailed;
+  }
+  started = std::chrono::steady_clock::now();
+  auto a = analyzer::Analyze(*rec, *m, repository, commit, &*symbols);
+  double analyze_ms = MillisSince(started);
+  if (!a.ok()) {
+    std::cerr << "error: " << a.status().message() << "\n";
+    return kFailed;
+  }
+  if (g.json) {
+    std::cout << ToJson(*a) << "\n";
+    return kOk;
+  }
+  size_t tags = 0;
+  for (const auto& f : symbols->files()) tags += static_cast<size_t>(f.symbols_size());
+  std::cout << fmt::format(
+      "{} at {}: {} files mapped in {:.1f} ms; {} symbols of {} files indexed by {} in {:.1f} "
+      "ms; analysed in {:.1f} ms\n",
+      path, commit.substr(0, 12), m->files_size(), map_ms, tags, symbols->files_size(),
+      symbols->indexer(), index_ms, analyze_ms);
+  std::cout << "language: " << a->language() << "\n";
+  if (a->kinds_size() > 0) std::cout << "asks for: " << fmt::format("{}", fmt::join(a->kinds(), ", ")) << "\n";
+  std::cout << "integration points:\n";
+  if (a->integration_points_size() == 0) std::cout << "  none matched\n";
+  for (const auto& p : a->integration_points())
+    std::cout << fmt::format("  {:>6.2f}  {}{}{}\n          {}\n", p.score(), p.file(),
+                             p.line() ? fmt::format(":{}", p.line()) : "",
+                             p.symbol().empty() ? "" : "  " + p.symbol(), p.reason());
+  std::cout << "new code:  " << a->suggested_path() << " (" << a->module_name() << ")\n";
+  std::cout << "its tests: " << a->test_path() << "\n";
+  if (a->imports_size() > 0)
+    std::cout << "imports:   " << fmt::format("{}", fmt::join(a->imports(), ", ")) << "\n";
+  for (const auto& d : a->dependencies())
+    std::cout << fmt::format("dependency {} ({}): {}{}; {}\n", d.name(), d.ecosystem(),
+                             d.declared() ? "declared in " : "to declare in ",
+                             d.manifest().empty() ? "a new manifest" : d.manifest(), d.reason());
   return kOk;
 }
 
@@ -347,6 +487,13 @@ int main(int argc, char** argv) {
       app.add_subcommand("map", "map a repository: languages, modules, build and test systems");
   map->add_option("repository", map_repo, "local repository path")->required();
   map->add_option("--rev", map_rev, "commit, branch or tag to map (HEAD)");
+
+  std::string analyze_repo, analyze_rec, analyze_rev = "HEAD";
+  auto* analyze = app.add_subcommand(
+      "analyze", "where a recommendation's code would go: integration points, path, dependencies");
+  analyze->add_option("repository", analyze_repo, "local repository path")->required();
+  analyze->add_option("recommendation", analyze_rec, "recommendation JSON file")->required();
+  analyze->add_option("--rev", analyze_rev, "commit, branch or tag (HEAD)");
 
   std::string id;
   auto* get = app.add_subcommand("get", "show one deployment");
@@ -428,6 +575,7 @@ int main(int argc, char** argv) {
   }
 
   if (*map) return MapCommand(map_repo, map_rev, g);
+  if (*analyze) return AnalyzeCommand(analyze_repo, analyze_rec, analyze_rev, g);
 
   auto stub = Connect(g.server);
   if (*submit) {
