@@ -187,7 +187,8 @@ absl::StatusOr<Repository> OpenTarget(const std::string& url) {
         "repository {}: remote repositories are not supported yet; pass a local path", url));
   std::error_code ec;
   if (!std::filesystem::exists(path, ec))
-    return absl::NotFoundError(fmt::format("repository {}: no such path", url));
+    return absl::NotFoundError(fmt::format("repository {}: {}", url,
+                                           ec ? ec.message() : std::string("no such path")));
   return Repository::Open(path);
 }
 

@@ -34,6 +34,7 @@ constexpr double kPathWord = 2.0;
 constexpr double kSymbolWord = 1.5;
 constexpr double kMaxWeak = 2.0;
 constexpr double kKindMatch = 3.0;  // the file already does what the recommendation asks for
+constexpr double kMaxImported = 0.5;  // many importers: an established place, a tie-breaker
 
 using slipway::PathBaseName;
 using slipway::PathDirName;
@@ -1084,7 +1085,7 @@ absl::StatusOr<v1::Analysis> Analyze(const v1::Recommendation& rec, const v1::Re
   for (Candidate& c : candidates) {
     auto it = g.importers.find(c.path);
     if (it == g.importers.end() || it->second < 2) continue;
-    c.score += std::min(1.0, 0.25 * std::log2(static_cast<double>(it->second)));
+    c.score += std::min(kMaxImported, 0.15 * std::log2(static_cast<double>(it->second)));
     c.reasons.push_back(fmt::format("imported by {} files", it->second));
   }
   RankInto(candidates, analysis);

@@ -743,11 +743,28 @@ void AddTestsAndBuildSystems(Scan& scan, v1::RepositoryMap& map) {
 }
 
 // The symbols a file defines, the one enclosing `line` first, then in order; at most `max`.
+// Names carry their class scope ("Store.SaveOrder") but not the package or namespace, which
+// the file's path already says.
 std::vector<std::string> SiteSymbols(const std::vector<code::Symbol>& tags, uint32_t line,
                                      size_t max) {
   static const auto* kinds = new std::unordered_set<std::string_view>{
       "function", "method", "member", "class", "struct", "interface", "func", "type",
       "implementation", "trait", "enum", "object", "prototype"};
+  std::unordered_set<std::string_view> namespaces;
+  for (const code::Symbol& t : tags)
+    if (t.kind == "package" || t.kind == "namespace" || t.kind == "module") namespaces.insert(t.name);
+  auto name = [&](const code::Symbol& s) {
+    std::string out;
+    std::string_view scope = s.scope;
+    while (!scope.empty()) {
+      size_t sep = scope.find_first_of(".:");
+      std::string_view part = scope.substr(0, sep);
+      if (!part.empty() && !namespaces.contains(part)) out += fmt::format("{}.", part);
+      if (sep == std::string_view::npos) break;
+      scope.remove_prefix(sep + 1);
+    }
+    return out + s.name;
+  };
   std::vector<const code::Symbol*> defs;
   for (const code::Symbol& t : tags)
     if (kinds->contains(t.kind)) defs.push_back(&t);
@@ -755,9 +772,6 @@ std::vector<std::string> SiteSymbols(const std::vector<code::Symbol>& tags, uint
   for (const code::Symbol* d : defs)
     if (d->line <= line && (enclosing == nullptr || d->line > enclosing->line)) enclosing = d;
   std::vector<std::string> out;
-  auto name = [](const code::Symbol& s) {
-    return s.scope.empty() ? s.name : fmt::format("{}.{}", s.scope, s.name);
-  };
   if (enclosing != nullptr) out.push_back(name(*enclosing));
   for (const code::Symbol* d : defs) {
     if (out.size() >= max) break;

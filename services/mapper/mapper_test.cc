@@ -142,7 +142,7 @@ TEST(MapRepository, GoServiceWithIntegrationsManifestsAndCi) {
   // The symbols behind the site, from ctags.
   std::vector<std::string> symbols = Strings(db->sites(0).symbols());
   EXPECT_NE(std::find(symbols.begin(), symbols.end(), "Store.SaveOrder"), symbols.end())
-      << ::testing::PrintToString(symbols);
+      << ::testing::PrintToString(symbols) << db->DebugString();
   const v1::IntegrationSurface* http = FindIntegration(map, "http-server", "net/http");
   ASSERT_NE(http, nullptr);
   EXPECT_EQ(http->sites(0).file(), "cmd/server/main.go");
@@ -234,7 +234,7 @@ TEST(MapRepository, PythonIntegrationsAndDeclaredDependencies) {
   const v1::DependencyManifest* dev = FindManifest(map, "requirements-dev.txt");
   ASSERT_NE(dev, nullptr);
   EXPECT_NE(dev->dependencies(0).scope(), "runtime");
-  const v1::IntegrationSurface* kafka = FindIntegration(map, "message-queue", "confluent_kafka");
+  const v1::IntegrationSurface* kafka = FindIntegration(map, "message-queue", "confluent-kafka");
   ASSERT_NE(kafka, nullptr) << map.DebugString();
   EXPECT_EQ(kafka->sites(0).file(), "app/events.py");
   EXPECT_EQ(kafka->sites(0).line(), 1u);

@@ -135,7 +135,10 @@ TEST_F(RepositoriesTest, AGoServiceIsMappedAndAnalysedByTheServices) {
 }
 
 TEST_F(RepositoriesTest, AnUnchangedTreeCostsOneLookupPerStep) {
-  fs::path repo = MakeRepo(kGoService);
+  // A tree of its own: maps are cached by tree, whichever repository holds it.
+  Files files = kGoService;
+  files.emplace("NOTES.md", "cache test\n");
+  fs::path repo = MakeRepo(files);
   auto first = Run("Monthly report export", "Export the monthly report as CSV.", repo);
   auto second = Run("Monthly report export", "Export the monthly report as CSV.", repo);
   for (const auto* d : {&first, &second}) {
@@ -167,6 +170,7 @@ TEST_F(RepositoriesTest, ATargetPathThatIsASymlinkLoopFailsWithTheReason) {
   auto d = Run("Anything", "Anything at all.", loop);
   EXPECT_NE(d.status(), v1::DEPLOYMENT_STATUS_SUCCEEDED);
   EXPECT_NE(d.error().find(loop.string()), std::string::npos) << d.DebugString();
+  EXPECT_NE(d.error().find("symbolic links"), std::string::npos) << d.DebugString();
 }
 
 // Every hostile shape at once: the map and the analysis still come back, saying what they

@@ -1,6 +1,6 @@
-// slipway-map-bench: how long the mapper takes on repositories of 1k to 100k files, against
-// git's own floors (ls-files, ls-tree, archive), and how much memory it needs. A program that
-// prints figures, not a test.
+// slipway-map-bench: how long the mapper and the analyzer take on repositories of 1k to 100k
+// files, against git's own floors (ls-files, ls-tree, archive), and how much memory they need.
+// A program that prints figures, not a test.
 //
 // Synthetic repositories are written with `git fast-import` (one commit, packed) under
 // --work-dir and reused on the next run. Each measurement of the mapper runs in a fresh child
@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "libs/repo/repository.h"
+#include "services/analyzer/analyzer.h"
 #include "services/mapper/mapper.h"
 
 namespace {
@@ -31,7 +32,8 @@ namespace fs = std::filesystem;
 using namespace slipway;
 using Clock = std::chrono::steady_clock;
 
-constexpr char kCompleteMarker[] = "slipway-map-bench-complete";
+// Bumped whenever the generator changes, so that older synthetic repositories are rebuilt.
+constexpr char kCompleteMarker[] = "slipway-map-bench-complete-v2";
 
 double MsSince(Clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
@@ -192,8 +194,10 @@ class SyntheticRepo {
     std::string s = fmt::format(
         "\"\"\"{}.module_{}: synthetic code for the map benchmark.\"\"\"\n"
         "from __future__ import annotations\n\nimport dataclasses\nimport logging\n"
-        "from typing import Iterable\n\n",
-        package, i);
+        "from typing import Iterable\n\n{}",
+        package, i,
+        // One module in ten talks to a database, one in ten calls HTTP: integration sites.
+        i % 10 == 0 ? "import sqlalchemy\n\n" : i % 10 == 5 ? "import requests\n\n" : "");
     if (siblings > 1) {
       int j = (i + 1) % siblings;
       s += fmt::format("from .module_{} import helper_{}_0\n", j, j);
@@ -297,8 +301,9 @@ class SyntheticRepo {
       std::string dir = f.Path("go/pkg");
       for (size_t k = 0; k < n; ++k) {
         bool test = f.tests || k % 4 == 3;
-        std::string s = fmt::format("package {}\n\nimport (\n\t\"fmt\"\n\t\"strings\"\n{})\n",
-                                    f.leaf, test ? "\t\"testing\"\n" : "");
+        std::string s = fmt::format("package {}\n\nimport (\n\t\"fmt\"\n\t\"strings\"\n{}{})\n",
+                                    f.leaf, test ? "\t\"testing\"\n" : "",
+                                    !test && k % 10 == 1 ? "\t\"database/sql\"\n" : "");
         for (int b = 0, blocks = Uniform(2, 20); b < blocks; ++b)
           s += test ? fmt::format(
                           "\nfunc TestCase{}_{}(t *testing.T) {{\n\tif got := "
@@ -332,7 +337,8 @@ class SyntheticRepo {
           continue;
         }
         const char* ext = k % 5 == 4 ? "js" : (k % 5 == 3 ? "tsx" : "ts");
-        std::string s = fmt::format("import {{ format }} from '../../util/format';\n\n");
+        std::string s = fmt::format("import {{ format }} from '../../util/format';\n{}\n",
+                                    k % 10 == 2 ? "import axios from 'axios';\n" : "");
         for (int b = 0, blocks = Uniform(2, 20); b < blocks; ++b)
           s += fmt::format(
               "\nexport function helper{0}_{1}(items{3}) {{\n  let total = 0;\n  for (const "
@@ -423,7 +429,7 @@ fs::path EnsureSynthetic(const fs::path& work_dir, size_t files) {
 // ---------------------------------------------------------------------------------------------
 // --map-once: the child. Prints key=value figures on one line.
 
-int MapOnce(const std::string& path, const std::string& rev) {
+int MapOnce(const std::string& path, const std::string& rev, bool analyze) {
   auto t0 = Clock::now();
   auto repo = repo::Repository::Open(path);
   if (!repo.ok()) {
@@ -483,11 +489,44 @@ int MapOnce(const std::string& path, const std::string& rev) {
   std::cout << fmt::format(
       "files={} open_ms={:.3f} cold_ms={:.3f} hwm_kib={} warm_ms={:.3f} reopen_ms={:.3f} "
       "tree_id_ms={:.3f} list_ms={:.3f} read_ms={:.3f} read_bytes={} languages={} modules={} "
-      "primary={} build_systems={} test_dirs={}\n",
+      "primary={} build_systems={} test_dirs={} integrations={} manifests={} ",
       cold->files_size(), open_ms, cold_ms, hwm_kib, warm_ms, reopen_ms, tree_id_ms, list_ms,
       read_ms, read_bytes, cold->languages_size(), cold->modules_size(),
       cold->primary_language().empty() ? "-" : cold->primary_language(), cold->build_systems_size(),
-      cold->test_dirs_size());
+      cold->test_dirs_size(), cold->integrations_size(), cold->manifests_size());
+  if (!analyze) {
+    std::cout << "\n";
+    return 0;
+  }
+
+  // The analyzer on the same tree: the symbol index from nothing (ctags over every source),
+  // then one analysis.
+  v1::Recommendation rec;
+  rec.set_title("Cache widget scores in Redis");
+  rec.set_description(
+      "Store each widget's score in a Redis cache and expire it after an hour, so that "
+      "repeated requests skip the computation.");
+  t0 = Clock::now();
+  auto index = analyzer::BuildSymbolIndex(*cold, *repo, *commit);
+  double index_ms = MsSince(t0);
+  if (!index.ok()) {
+    std::cerr << index.status() << "\n";
+    return 1;
+  }
+  size_t symbols = 0;
+  for (const auto& f : index->files()) symbols += static_cast<size_t>(f.symbols_size());
+  t0 = Clock::now();
+  auto analysis = analyzer::Analyze(rec, *cold, *repo, *commit, &*index);
+  double analyze_ms = MsSince(t0);
+  if (!analysis.ok()) {
+    std::cerr << analysis.status() << "\n";
+    return 1;
+  }
+  std::cout << fmt::format(
+      "index_ms={:.3f} indexed_files={} symbols={} analyze_ms={:.3f} total_hwm_kib={} "
+      "best={}\n",
+      index_ms, index->files_size(), symbols, analyze_ms, PeakRssKib(),
+      analysis->integration_points_size() ? analysis->integration_points(0).file() : "-");
   return 0;
 }
 
@@ -512,10 +551,14 @@ struct Row {
   double tree_id_ms = 0, cold_ms = 0, warm_ms = 0, list_ms = 0, read_ms = 0;
   double peak_mib = 0, read_mib = 0;
   std::string summary;
+  bool analyzed = false;
+  double index_ms = 0, analyze_ms = 0, total_peak_mib = 0;
+  uint64_t indexed_files = 0, symbols = 0;
+  std::string best;
 };
 
 bool Measure(const fs::path& self, const std::string& name, const fs::path& path,
-             const std::string& rev, int runs, Row& row) {
+             const std::string& rev, int runs, bool analyze, Row& row) {
   std::string q = Quote(path.string());
   row.name = name;
   CommandFigures ls_files = TimeCommandMedian(fmt::format("git -C {} ls-files -z", q), runs);
@@ -526,10 +569,12 @@ bool Measure(const fs::path& self, const std::string& name, const fs::path& path
   row.archive_ms =
       TimeCommandMedian(fmt::format("git -C {} archive --format=tar {}", q, Quote(rev)), runs).ms;
 
-  std::vector<double> cold, warm, tree_id, list, read, peak;
+  std::vector<double> cold, warm, tree_id, list, read, peak, index, analysis, total_peak;
   for (int i = 0; i < runs; ++i) {
     FILE* p = popen(
-        fmt::format("{} --map-once {} --commit {}", Quote(self.string()), q, Quote(rev)).c_str(),
+        fmt::format("{} --map-once {} --commit {}{}", Quote(self.string()), q, Quote(rev),
+                    analyze ? "" : " --no-analysis")
+            .c_str(),
         "r");
     if (!p) return false;
     std::string out;
@@ -549,9 +594,25 @@ bool Measure(const fs::path& self, const std::string& name, const fs::path& path
     peak.push_back(std::stod(f["hwm_kib"]) / 1024);
     row.files = std::stoull(f["files"]);
     row.read_mib = std::stod(f["read_bytes"]) / (1 << 20);
-    row.summary =
-        fmt::format("primary {}, {} languages, {} modules, {} build systems, {} test dirs",
-                    f["primary"], f["languages"], f["modules"], f["build_systems"], f["test_dirs"]);
+    row.summary = fmt::format(
+        "primary {}, {} languages, {} modules, {} build systems, {} test dirs, {} integration "
+        "surfaces, {} manifests",
+        f["primary"], f["languages"], f["modules"], f["build_systems"], f["test_dirs"],
+        f["integrations"], f["manifests"]);
+    if (analyze) {
+      row.analyzed = true;
+      index.push_back(std::stod(f["index_ms"]));
+      analysis.push_back(std::stod(f["analyze_ms"]));
+      total_peak.push_back(std::stod(f["total_hwm_kib"]) / 1024);
+      row.indexed_files = std::stoull(f["indexed_files"]);
+      row.symbols = std::stoull(f["symbols"]);
+      row.best = f["best"];
+    }
+  }
+  if (analyze) {
+    row.index_ms = Median(index);
+    row.analyze_ms = Median(analysis);
+    row.total_peak_mib = *std::max_element(total_peak.begin(), total_peak.end());
   }
   row.cold_ms = Median(cold);
   row.warm_ms = Median(warm);
@@ -585,8 +646,23 @@ void PrintTable(const std::vector<Row>& rows, int runs) {
     std::cout << fmt::format("{:<24} {:>8.1f}ms {:>10.1f}ms {:>10.1f} {:>8.1f}ms\n", r.name,
                              r.list_ms, r.read_ms, r.read_mib,
                              std::max(0.0, r.warm_ms - r.list_ms - r.read_ms));
+  if (std::any_of(rows.begin(), rows.end(), [](const Row& r) { return r.analyzed; })) {
+    std::cout << fmt::format(
+        "\nthe analyzer (symbol index from nothing with ctags, then one analysis)\n"
+        "{:<24} {:>10} {:>10} {:>11} {:>10} {:>12} {:>9}\n",
+        "repository", "sources", "symbols", "index", "files/s", "analysis", "peak MiB");
+    for (const Row& r : rows)
+      if (r.analyzed)
+        std::cout << fmt::format(
+            "{:<24} {:>10} {:>10} {:>9.1f}ms {:>10.0f} {:>10.1f}ms {:>9.1f}\n", r.name,
+            r.indexed_files, r.symbols, r.index_ms,
+            r.index_ms > 0 ? static_cast<double>(r.indexed_files) / (r.index_ms / 1000) : 0,
+            r.analyze_ms, r.total_peak_mib);
+  }
   std::cout << "\n";
-  for (const Row& r : rows) std::cout << fmt::format("{}: {}\n", r.name, r.summary);
+  for (const Row& r : rows)
+    std::cout << fmt::format("{}: {}{}\n", r.name, r.summary,
+                             r.analyzed ? fmt::format("; best integration point {}", r.best) : "");
 }
 
 }  // namespace
@@ -609,10 +685,12 @@ int main(int argc, char** argv) {
   app.add_option("--commit", rev, "revision of --repo to map (HEAD)");
   app.add_option("--runs", runs, "runs per measurement; medians are printed (3)")
       ->check(CLI::Range(1, 100));
+  bool no_analysis = false;
+  app.add_flag("--no-analysis", no_analysis, "measure the mapper only");
   app.add_option("--map-once", map_once, "")->group("");  // the child's mode
   CLI11_PARSE(app, argc, argv);
 
-  if (!map_once.empty()) return MapOnce(map_once, rev);
+  if (!map_once.empty()) return MapOnce(map_once, rev, !no_analysis);
 
   fs::path self = fs::read_symlink("/proc/self/exe");
   if (!repos.empty() && app.count("--sizes") == 0) sizes.clear();
@@ -624,12 +702,12 @@ int main(int argc, char** argv) {
       return 1;
     }
     Row row;
-    if (!Measure(self, fmt::format("synthetic-{}", n), dir, "HEAD", runs, row)) return 1;
+    if (!Measure(self, fmt::format("synthetic-{}", n), dir, "HEAD", runs, !no_analysis, row)) return 1;
     rows.push_back(row);
   }
   for (const std::string& r : repos) {
     Row row;
-    if (!Measure(self, fs::path(r).filename().string(), r, rev, runs, row)) return 1;
+    if (!Measure(self, fs::path(r).filename().string(), r, rev, runs, !no_analysis, row)) return 1;
     rows.push_back(row);
   }
   PrintTable(rows, runs);
