@@ -854,6 +854,7 @@ std::string ImportSpec(std::string_view language, const v1::RepositoryMap& map,
     return to_dir.empty() ? map.go_module() : fmt::format("{}/{}", map.go_module(), to_dir);
   }
   if (language == "java" || language == "kotlin") {
+    if (from_dir == to_dir) return "";  // same package: no import
     std::string cls(StripExtension(PathBaseName(to.file())));
     for (const v1::Module& m : map.modules())
       if (m.path() == to_dir && m.name().find('/') == std::string::npos && m.name() != m.path())

@@ -36,6 +36,17 @@ class FixtureRepo {
     EXPECT_TRUE(analysis.ok()) << analysis.status();
     return analysis.ok() ? *analysis : v1::Analysis();
   }
+
+  // With the symbol index the analyzer step builds (universal-ctags).
+  v1::Analysis RunIndexed(const v1::Recommendation& rec) const {
+    auto index = BuildSymbolIndex(map_, git_.repo(), git_.commit());
+    EXPECT_TRUE(index.ok()) << index.status();
+    if (!index.ok()) return {};
+    EXPECT_EQ(index->indexer(), "universal-ctags");
+    auto analysis = Analyze(rec, map_, git_.repo(), git_.commit(), &*index);
+    EXPECT_TRUE(analysis.ok()) << analysis.status();
+    return analysis.ok() ? *analysis : v1::Analysis();
+  }
   const repo::Repository& repo() const { return git_.repo(); }
   const std::string& commit() const { return git_.commit(); }
   const v1::RepositoryMap& map() const { return map_; }
@@ -259,6 +270,166 @@ TEST(Analyze, GoRepositoryBestEffort) {
   EXPECT_EQ(a.suggested_path(), "store/low_stock_alerts.go");
   EXPECT_EQ(a.test_path(), "store/low_stock_alerts_test.go");
   EXPECT_EQ(a.import_graph_size(), 0);
+}
+
+const v1::DependencyNeed* FindNeed(const v1::Analysis& a, std::string_view part) {
+  for (const auto& d : a.dependencies())
+    if (d.name().find(part) != std::string::npos) return &d;
+  return nullptr;
+}
+
+TEST(Analyze, GoServiceByKindWithSymbolIndex) {
+  FixtureRepo fx(
+      {{"go.mod", "module example.com/orders\n\ngo 1.21\n\nrequire github.com/jackc/pgx/v5 v5.5.0\n"},
+       {"cmd/server/main.go",
+        "package main\n\nimport (\n\t\"net/http\"\n\n\t\"example.com/orders/store\"\n)\n\n"
+        "func main() {\n\ts := store.New()\n\thttp.HandleFunc(\"/\", nil)\n\t_ = s\n"
+        "\thttp.ListenAndServe(\":8080\", nil)\n}\n"},
+       {"store/store.go",
+        "package store\n\nimport \"github.com/jackc/pgx/v5\"\n\ntype Store struct{ c *pgx.Conn }\n\n"
+        "func New() *Store { return &Store{} }\n\n"
+        "func (s *Store) SaveOrder(id string) error { return nil }\n"},
+       {"report/report.go", "package report\n\nfunc Orders() {}\n"}});
+  v1::Analysis a = fx.RunIndexed(Rec("Keep a history of order prices",
+                                     "Record every price change of an order in a Postgres table."));
+  EXPECT_EQ(a.symbols_from(), "universal-ctags");
+  ASSERT_GE(a.kinds_size(), 1);
+  EXPECT_EQ(a.kinds(0), "database");
+  ASSERT_GE(a.integration_points_size(), 1);
+  const v1::IntegrationPoint& top = a.integration_points(0);
+  EXPECT_EQ(top.file(), "store/store.go");
+  EXPECT_EQ(top.kind(), "database");
+  EXPECT_EQ(top.symbol(), "SaveOrder");
+  EXPECT_EQ(top.line(), 9u);
+  EXPECT_NE(top.reason().find("uses github.com/jackc/pgx/v5 for database"), std::string::npos)
+      << top.reason();
+  EXPECT_EQ(a.suggested_path(), "store/keep_a_history_of_order_prices.go");
+  // The repository's own Postgres driver, already declared in go.mod.
+  const v1::DependencyNeed* pgx = FindNeed(a, "pgx");
+  ASSERT_NE(pgx, nullptr) << a.DebugString();
+  EXPECT_TRUE(pgx->declared());
+  EXPECT_EQ(pgx->manifest(), "go.mod");
+  // The file-level import graph of Go: main imports the store package.
+  bool edge = false;
+  for (const auto& e : a.import_graph())
+    edge |= e.from() == "cmd/server/main.go" && e.to() == "store/store.go";
+  EXPECT_TRUE(edge) << a.DebugString();
+}
+
+TEST(Analyze, UndeclaredDependencyNamesTheManifestToExtend) {
+  FixtureRepo fx({{"pyproject.toml", "[project]\nname = 'shop'\ndependencies = ['flask>=3']\n"},
+                  {"shop/__init__.py", ""},
+                  {"shop/orders.py", "def place_order(order):\n    return order\n"}});
+  v1::Analysis a = fx.Run(Rec("Publish orders to Kafka",
+                              "Publish every placed order as an event on a Kafka topic."));
+  const v1::DependencyNeed* kafka = FindNeed(a, "kafka");
+  ASSERT_NE(kafka, nullptr) << a.DebugString();
+  EXPECT_EQ(kafka->ecosystem(), "pypi");
+  EXPECT_FALSE(kafka->declared());
+  EXPECT_EQ(kafka->manifest(), "pyproject.toml");
+  EXPECT_NE(kafka->reason().find("message-queue"), std::string::npos) << kafka->reason();
+  EXPECT_EQ(a.integration_points(0).file(), "shop/orders.py");
+}
+
+TEST(Analyze, DeclaredLibraryOfTheSameKindIsReused) {
+  // The repository already talks to Kafka through confluent-kafka, declared in requirements:
+  // the analysis reuses it, marked declared, and ranks its producer first.
+  FixtureRepo fx({{"requirements.txt", "confluent-kafka==2.3.0\n"},
+                  {"app/__init__.py", ""},
+                  {"app/events.py",
+                   "from confluent_kafka import Producer\n\nclass Events:\n"
+                   "    def send(self, topic, value):\n        Producer({}).produce(topic, value)\n"},
+                  {"app/orders.py", "def place(order):\n    return order\n"}});
+  v1::Analysis a =
+      fx.RunIndexed(Rec("Order events", "Send an order-placed message to the Kafka topic."));
+  ASSERT_GE(a.integration_points_size(), 1);
+  EXPECT_EQ(a.integration_points(0).file(), "app/events.py");
+  EXPECT_EQ(a.integration_points(0).kind(), "message-queue");
+  ASSERT_GE(a.dependencies_size(), 1);
+  EXPECT_EQ(a.dependencies(0).name(), "confluent-kafka");
+  EXPECT_TRUE(a.dependencies(0).declared());
+  EXPECT_EQ(a.dependencies(0).manifest(), "requirements.txt");
+  EXPECT_EQ(a.imports(0), "app.events");
+}
+
+TEST(Analyze, TypeScriptImportsAreRelativeSpecifiers) {
+  FixtureRepo fx({{"package.json", R"({"name": "api", "dependencies": {"pg": "^8"}})"},
+                  {"src/db/orders.ts",
+                   "import { Pool } from 'pg';\n\nexport async function saveOrder(id: string) {}\n"},
+                  {"src/routes/index.ts", "import { saveOrder } from '../db/orders';\n"},
+                  {"src/util/format.ts", "export function money(x: number) { return x; }\n"}});
+  v1::Analysis a = fx.RunIndexed(Rec("Order audit table", "Write each saved order to a table."));
+  EXPECT_EQ(a.language(), "typescript");
+  ASSERT_GE(a.integration_points_size(), 1);
+  EXPECT_EQ(a.integration_points(0).file(), "src/db/orders.ts");
+  EXPECT_EQ(a.suggested_path(), "src/db/order_audit_table.ts");
+  EXPECT_EQ(a.test_path(), "src/db/order_audit_table.test.ts");
+  ASSERT_GE(a.imports_size(), 1);
+  EXPECT_EQ(a.imports(0), "./orders");
+  const v1::DependencyNeed* pg = FindNeed(a, "pg");
+  ASSERT_NE(pg, nullptr) << a.DebugString();
+  EXPECT_TRUE(pg->declared());
+  bool edge = false;
+  for (const auto& e : a.import_graph())
+    edge |= e.from() == "src/routes/index.ts" && e.to() == "src/db/orders.ts";
+  EXPECT_TRUE(edge) << a.DebugString();
+}
+
+TEST(Analyze, JavaClassesAndPackages) {
+  FixtureRepo fx({{"pom.xml", "<project><dependencies/></project>"},
+                  {"src/main/java/com/shop/db/OrderDao.java",
+                   "package com.shop.db;\n\nimport java.sql.Connection;\n\n"
+                   "public class OrderDao {\n  public void saveOrder(Connection c) {}\n}\n"},
+                  {"src/main/java/com/shop/web/Routes.java",
+                   "package com.shop.web;\n\nimport com.shop.db.OrderDao;\n\npublic class Routes {}\n"}});
+  v1::Analysis a = fx.RunIndexed(Rec("Order history", "Keep the history of each saved order."));
+  EXPECT_EQ(a.language(), "java");
+  ASSERT_GE(a.integration_points_size(), 1);
+  EXPECT_EQ(a.integration_points(0).file(), "src/main/java/com/shop/db/OrderDao.java");
+  EXPECT_EQ(a.suggested_path(), "src/main/java/com/shop/db/OrderHistory.java");
+  EXPECT_EQ(a.test_path(), "src/test/java/com/shop/db/OrderHistoryTest.java");
+  // Classes of the same package need no import; other packages' are fully qualified.
+  std::vector<std::string> imports(a.imports().begin(), a.imports().end());
+  EXPECT_EQ(std::count(imports.begin(), imports.end(), "com.shop.db.OrderDao"), 0);
+  if (a.integration_points_size() > 1 &&
+      a.integration_points(1).file() == "src/main/java/com/shop/web/Routes.java") {
+    EXPECT_EQ(imports, std::vector<std::string>{"com.shop.web.Routes"});
+  }
+}
+
+TEST(BuildSymbolIndex, UnchangedFilesCarryOverAndChangedOnesAreReindexed) {
+  FixtureRepo fx({{"a.py", "def alpha():\n    pass\n"}, {"b.py", "def beta():\n    pass\n"}});
+  auto first = BuildSymbolIndex(fx.map(), fx.repo(), fx.commit());
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_EQ(first->files_size(), 2);
+  // Mark a.py's entry in the older index: only a carried-over entry keeps the mark.
+  v1::SymbolIndex previous = *first;
+  for (auto& f : *previous.mutable_files()) {
+    f.mutable_symbols(0)->set_signature("carried");
+    if (f.path() == "b.py") f.set_blob("0000000000000000000000000000000000000000");
+  }
+  auto second = BuildSymbolIndex(fx.map(), fx.repo(), fx.commit(), {.previous = &previous});
+  ASSERT_TRUE(second.ok()) << second.status();
+  for (const auto& f : second->files()) {
+    ASSERT_EQ(f.symbols_size(), 1) << f.path();
+    if (f.path() == "a.py") {
+      EXPECT_EQ(f.symbols(0).signature(), "carried");
+    } else {
+      EXPECT_EQ(f.symbols(0).name(), "beta");
+      EXPECT_NE(f.symbols(0).signature(), "carried");
+    }
+  }
+}
+
+TEST(BuildSymbolIndex, WithoutCtagsTheBuiltInScannersStandIn) {
+  FixtureRepo fx({{"a.py", "def alpha():\n    pass\n"}, {"b.go", "package b\n\nfunc Beta() {}\n"}});
+  auto index = BuildSymbolIndex(fx.map(), fx.repo(), fx.commit(), {.ctags = "/nonexistent/ctags"});
+  ASSERT_TRUE(index.ok()) << index.status();
+  EXPECT_EQ(index->indexer(), "built-in scanner");
+  std::map<std::string, std::string> first;
+  for (const auto& f : index->files())
+    if (f.symbols_size() > 0) first[f.path()] = f.symbols(0).name();
+  EXPECT_EQ(first, (std::map<std::string, std::string>{{"a.py", "alpha"}, {"b.go", "Beta"}}));
 }
 
 TEST(Analyze, EmptyRepository) {
