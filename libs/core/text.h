@@ -27,4 +27,7 @@ std::string_view PathDirName(std::string_view path);
 // Keeps at most `max_bytes` of the end of `text`, cut at a UTF-8 boundary.
 std::string TailUtf8(std::string_view text, size_t max_bytes);
 
+// Keeps at most `max_bytes` of the start of `text`, cut at a UTF-8 boundary.
+std::string HeadUtf8(std::string_view text, size_t max_bytes);
+
 }  // namespace slipway

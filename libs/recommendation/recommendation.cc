@@ -1,5 +1,6 @@
 #include "libs/recommendation/recommendation.h"
 
+#include <algorithm>
 #include <fmt/format.h>
 
 #include <cctype>
@@ -544,11 +545,18 @@ absl::Status Validate(const v1::Recommendation& rec, const Limits& limits) {
   }
 
   const std::string& provider = rec.provider();
-  if (provider != "" && provider != "scaffold" && provider != "proposed") {
-    return InvalidFieldError("provider",
-                             fmt::format("unknown provider {} (accepted: scaffold, proposed, or "
-                                         "empty to choose by proposed_files)",
-                                         QuoteForMessage(provider)));
+  // Which names exist is the implementer's configuration; here only their shape is checked.
+  const bool name_ok =
+      provider.size() <= 40 && (provider.empty() || (provider[0] >= 'a' && provider[0] <= 'z')) &&
+      std::all_of(provider.begin(), provider.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+      });
+  if (!name_ok) {
+    return InvalidFieldError(
+        "provider", fmt::format("{} is not a provider name (scaffold, proposed, llm, or another "
+                                "configured name: lowercase letters, digits, - and _, at most "
+                                "40 characters; empty to choose by proposed_files)",
+                                QuoteForMessage(provider)));
   }
   if (provider == "proposed" && rec.proposed_files().empty())
     return InvalidFieldError("proposed_files", "provider 'proposed' needs at least one file");

@@ -46,8 +46,9 @@ std::string ToJson(const v1::Recommendation& rec);
 // The content rules: title and description present and not blank, every size within
 // `limits` (the message gives the size and the limit), valid UTF-8 without control
 // characters in one-line fields, proposed_files paths accepted by changeset::ValidateRepoPath
-// and unique, data_requirements names present and unique, a known mode, and a provider of
-// "", "scaffold" or "proposed" ("proposed" needs proposed_files).
+// and unique, data_requirements names present and unique, a known mode, and a provider name
+// of lowercase letters, digits, - and _ ("proposed" needs proposed_files; whether a name is
+// configured is the implementer's to say).
 [[nodiscard]] absl::Status Validate(const v1::Recommendation& rec, const Limits& limits = {});
 
 // The field an INVALID_ARGUMENT from this library names: "description", "source.chapter",

@@ -264,10 +264,14 @@ TEST(Validate, RejectsHostileProposedPaths) {
 
 TEST(Validate, ChecksProviderModeAndText) {
   v1::Recommendation rec = Minimal();
-  rec.set_provider("llm-of-doom");
+  rec.set_provider("LLM of doom!");
   absl::Status st = Validate(rec);
   EXPECT_EQ(FieldOf(st), "provider");
-  EXPECT_NE(st.message().find("'llm-of-doom'"), std::string::npos);
+  EXPECT_NE(st.message().find("'LLM of doom!'"), std::string::npos);
+  rec.set_provider(std::string(41, 'a'));
+  EXPECT_EQ(FieldOf(Validate(rec)), "provider");
+  rec.set_provider("llm-fast_2");  // configured names are the implementer's to check
+  EXPECT_TRUE(Validate(rec).ok());
   rec.set_provider("proposed");
   EXPECT_EQ(FieldOf(Validate(rec)), "proposed_files");
   rec.add_proposed_files()->set_path("x.py");

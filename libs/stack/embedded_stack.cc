@@ -32,16 +32,22 @@ absl::StatusOr<runtime::HandlerFactory> FactoryFor(const std::string& service,
     return [](store::ConnectionPool& p) -> Result {
       return std::make_unique<analyzer::AnalyzerStep>(p);
     };
+  std::shared_ptr<const implementer::Providers> providers = options.providers;
+  if (!providers) {
+    auto made = implementer::Providers::Make({});
+    if (!made.ok()) return made.status();
+    providers = *made;
+  }
   if (service == "implementer")
-    return [](store::ConnectionPool& p) -> Result {
-      return std::make_unique<implementer::ImplementerStep>(p);
+    return [providers](store::ConnectionPool& p) -> Result {
+      return std::make_unique<implementer::ImplementerStep>(p, providers);
     };
   if (service == "tester") {
     auto wall = std::chrono::milliseconds(static_cast<int64_t>(options.test_timeout_s * 1000));
-    return [wall](store::ConnectionPool& p) -> Result {
+    return [wall, providers](store::ConnectionPool& p) -> Result {
       tester::TesterOptions o;
       o.limits.wall = wall;
-      return std::make_unique<tester::TesterStep>(p, o);
+      return std::make_unique<tester::TesterStep>(p, o, tester::TestPolicy{}, providers);
     };
   }
   if (service == "git")

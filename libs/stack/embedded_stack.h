@@ -13,6 +13,7 @@
 #include "libs/bus/embedded_broker.h"
 #include "libs/runtime/step_host.h"
 #include "libs/store/embedded_postgres.h"
+#include "services/implementer/providers.h"
 #include "services/orchestrator/orchestrator_host.h"
 
 namespace slipway::stack {
@@ -28,6 +29,8 @@ struct StackOptions {
   bool run_orchestrator = true;
   orchestrator::HostOptions orchestrator;
   double test_timeout_s = 600;
+  // The implementer's and the tester's providers; null: scaffold and proposed only.
+  std::shared_ptr<const implementer::Providers> providers;
   std::string log_level = "warn";
   int fetch_wait_ms = 2;
 };

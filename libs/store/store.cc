@@ -107,6 +107,9 @@ CREATE TABLE artifact_index (
   PRIMARY KEY (kind, key)
 );
 )sql"},
+    {3, "model usage", R"sql(
+ALTER TABLE deployments ADD COLUMN usage bytea;
+)sql"},
 };
 
 absl::Status FromException(const std::exception& e) {

@@ -548,6 +548,110 @@ void SuggestPython(const v1::RepositoryMap& map, const PythonIndex& index,
   analysis.set_test_path(JoinPath(test_dir, test_name));
 }
 
+// The go tool builds name_GOOS.go and name_GOARCH.go only on that system or architecture.
+bool GoBuildConstrained(std::string_view name) {
+  static const std::set<std::string_view> kSuffixes = {
+      "aix",     "android", "darwin",   "dragonfly", "freebsd", "hurd",    "illumos", "ios",
+      "js",      "linux",   "nacl",     "netbsd",    "openbsd", "plan9",   "solaris", "wasip1",
+      "windows", "zos",     "386",      "amd64",     "arm",     "arm64",   "loong64", "mips",
+      "mipsle",  "mips64",  "mips64le", "ppc64",     "ppc64le", "riscv64", "s390x",   "wasm"};
+  const size_t us = name.rfind('_');
+  return us != std::string_view::npos && kSuffixes.contains(name.substr(us + 1));
+}
+
+bool IsCppHeaderPath(std::string_view path) {
+  std::string_view ext = Extension(path);
+  return ext == ".h" || ext == ".hh" || ext == ".hpp" || ext == ".hxx";
+}
+
+// The most frequent key; `fallback` when there is none. Ties go to the first in order.
+std::string MostFrequent(const std::map<std::string, int>& counts, std::string fallback) {
+  int best = 0;
+  for (const auto& [key, n] : counts)
+    if (n > best) {
+      best = n;
+      fallback = key;
+    }
+  return fallback;
+}
+
+// C++: the new code is a header beside the headers of the code it integrates with (their
+// include/<project>/ folder when the sources live apart), named by the include path after
+// include/; its test goes where the repository keeps its C++ tests, named like them.
+void SuggestCpp(const v1::RepositoryMap& map, const std::unordered_set<std::string>& paths,
+                const std::string& identifier, v1::Analysis& analysis) {
+  std::map<std::string, int> header_exts, source_exts;
+  std::map<std::string, int> test_dirs, prefixed;
+  std::map<std::string, std::map<std::string, int>> test_exts;
+  for (const v1::FileEntry& f : map.files()) {
+    if (f.language() != "cpp" || f.vendored() || f.generated()) continue;
+    std::string ext(Extension(f.path()));
+    if (IsCppHeaderPath(f.path())) {
+      ++header_exts[ext];
+      continue;
+    }
+    ++source_exts[ext];
+    if (mapper::IsTestFile(f.path()) || UnderTestFolder(f.path())) {
+      std::string dir(PathDirName(f.path()));
+      ++test_dirs[dir];
+      ++test_exts[dir][ext];
+      if (PathBaseName(f.path()).starts_with("test_")) ++prefixed[dir];
+    }
+  }
+  const std::string header_ext = MostFrequent(header_exts, ".h");
+  const std::string source_ext = MostFrequent(source_exts, ".cc");
+
+  std::string dir;
+  if (analysis.integration_points_size() > 0) {
+    const std::string& file = analysis.integration_points(0).file();
+    dir = std::string(PathDirName(file));
+    if (!IsCppHeaderPath(file)) {
+      // The header of the same name, preferably under an include/ folder.
+      std::string_view stem = PathBaseName(StripExtension(file));
+      bool found = false;
+      for (const v1::FileEntry& f : map.files()) {
+        if (!IsCppHeaderPath(f.path()) || PathBaseName(StripExtension(f.path())) != stem) continue;
+        const bool include = ("/" + f.path()).find("/include/") != std::string::npos;
+        if (!found || include) dir = std::string(PathDirName(f.path()));
+        found = true;
+        if (include) break;
+      }
+    }
+  } else {
+    for (const v1::Module& m : map.modules())
+      if (m.language() == "cpp") {
+        dir = m.path();
+        break;
+      }
+  }
+  std::string name = FreeName(paths, dir, identifier, header_ext);
+  std::string path = JoinPath(dir, name + header_ext);
+  analysis.set_suggested_path(path);
+  const size_t include = ("/" + path).rfind("/include/");
+  analysis.set_module_name(include == std::string::npos ? path : path.substr(include + 8));
+
+  std::string test_dir;
+  int best = 0;
+  for (const auto& [d, n] : test_dirs) {
+    if (n > best || (n == best && std::count(d.begin(), d.end(), '/') <
+                                      std::count(test_dir.begin(), test_dir.end(), '/'))) {
+      best = n;
+      test_dir = d;
+    }
+  }
+  std::string test_ext = source_ext;
+  if (best == 0) {
+    test_dir = dir;
+    for (const std::string& d : map.test_dirs())
+      if (d == "tests" || d == "test") test_dir = d;
+  } else {
+    test_ext = MostFrequent(test_exts[test_dir], source_ext);
+  }
+  const bool prefix = prefixed[test_dir] * 2 > test_dirs[test_dir];
+  analysis.set_test_path(
+      JoinPath(test_dir, prefix ? "test_" + name + test_ext : name + "_test" + test_ext));
+}
+
 void SuggestOther(const v1::RepositoryMap& map, const std::string& language,
                   const std::unordered_set<std::string>& paths, const std::string& identifier,
                   v1::Analysis& analysis) {
@@ -578,10 +682,19 @@ void SuggestOther(const v1::RepositoryMap& map, const std::string& language,
       }
   }
   bool pascal = language == "java" || language == "kotlin" || language == "csharp";
-  std::string name = FreeName(paths, dir, pascal ? PascalCase(identifier) : identifier, ext);
+  std::string base = pascal ? PascalCase(identifier) : identifier;
+  if (language == "go" && GoBuildConstrained(base)) base += "_feature";
+  std::string name = FreeName(paths, dir, base, ext);
   std::string path = JoinPath(dir, name + ext);
   analysis.set_suggested_path(path);
-  analysis.set_module_name(std::string(StripExtension(path)));
+  if (language == "go") {
+    // Go imports packages: the folder's import path under the module.
+    analysis.set_module_name(map.go_module().empty() ? (dir.empty() ? "." : dir)
+                             : dir.empty()           ? map.go_module()
+                                                     : fmt::format("{}/{}", map.go_module(), dir));
+  } else {
+    analysis.set_module_name(std::string(StripExtension(path)));
+  }
   std::string test;
   if (language == "go") {
     test = JoinPath(dir, name + "_test.go");
@@ -1095,6 +1208,8 @@ absl::StatusOr<v1::Analysis> Analyze(const v1::Recommendation& rec, const v1::Re
   std::string identifier = IdentifierFrom(rec.title().empty() ? rec.description() : rec.title());
   if (python)
     SuggestPython(map, index, paths, identifier, analysis);
+  else if (language == "cpp")
+    SuggestCpp(map, paths, identifier, analysis);
   else
     SuggestOther(map, language, paths, identifier, analysis);
   AddImports(language, map, paths, analysis);

@@ -268,8 +268,47 @@ TEST(Analyze, GoRepositoryBestEffort) {
   EXPECT_EQ(a.integration_points(0).file(), "store/store.go");
   EXPECT_EQ(a.integration_points(0).symbol(), "LowStock");
   EXPECT_EQ(a.suggested_path(), "store/low_stock_alerts.go");
+  EXPECT_EQ(a.module_name(), "x/store");  // the package's import path
   EXPECT_EQ(a.test_path(), "store/low_stock_alerts_test.go");
   EXPECT_EQ(a.import_graph_size(), 0);
+
+  // A name the go tool would build only on one system gets a neutral suffix.
+  v1::Analysis windows = fx.Run(Rec("Low stock on windows", "Alert when stock is low."));
+  EXPECT_EQ(windows.suggested_path(), "store/low_stock_on_windows_feature.go");
+  EXPECT_EQ(windows.test_path(), "store/low_stock_on_windows_feature_test.go");
+}
+
+TEST(Analyze, CppSuggestsAHeaderInTheIncludeLayoutAndATestBesideTheOthers) {
+  FixtureRepo fx(
+      {{"CMakeLists.txt", "project(bank CXX)\nadd_library(bank src/account.cpp)\n"},
+       {"include/bank/account.hpp",
+        "#pragma once\nnamespace bank {\nlong Balance(long opening);\n}\n"},
+       {"include/bank/money.hpp", "#pragma once\nnamespace bank {\nusing Cents = long;\n}\n"},
+       {"src/account.cpp",
+        "#include \"bank/account.hpp\"\nnamespace bank {\n"
+        "long Balance(long opening) { return opening; }\n}\n"},
+       {"src/money.cpp", "#include \"bank/money.hpp\"\n"},
+       {"tests/account_test.cpp", "#include \"bank/account.hpp\"\nint main() {}\n"},
+       {"tests/money_test.cpp", "int main() {}\n"}});
+  v1::Analysis a =
+      fx.Run(Rec("Account balance interest", "Interest on the balance of an account."));
+  EXPECT_EQ(a.language(), "cpp");
+  ASSERT_GE(a.integration_points_size(), 1);
+  // The top integration point (account.cpp or its header) has its header in include/bank/:
+  // the new one goes there.
+  EXPECT_EQ(a.suggested_path(), "include/bank/account_balance_interest.hpp");
+  EXPECT_EQ(a.module_name(), "bank/account_balance_interest.hpp");
+  EXPECT_EQ(a.test_path(), "tests/account_balance_interest_test.cpp");
+
+  // Tests named test_*.cc beside the sources, headers beside them too.
+  FixtureRepo flat({{"CMakeLists.txt", "project(flat CXX)\n"},
+                    {"lib/stock.h", "int Stock();\n"},
+                    {"lib/stock.cc", "#include \"stock.h\"\nint Stock() { return 1; }\n"},
+                    {"test/test_stock.cc", "int main() {}\n"}});
+  v1::Analysis b = flat.Run(Rec("Stock reorder", "Reorder stock."));
+  EXPECT_EQ(b.suggested_path(), "lib/stock_reorder.h") << b.DebugString();
+  EXPECT_EQ(b.module_name(), "lib/stock_reorder.h");
+  EXPECT_EQ(b.test_path(), "test/test_stock_reorder.cc");
 }
 
 const v1::DependencyNeed* FindNeed(const v1::Analysis& a, std::string_view part) {

@@ -1,6 +1,7 @@
-// The implementer's seam: a CodeProvider turns a recommendation, the repository map and the
-// analysis into a change set. Implementations: scaffold (offline template), proposed (files
-// carried in the recommendation); an LLM-backed provider plugs in here later.
+// The seam of the implementer and the tester: a CodeProvider turns a recommendation, the
+// repository map and the analysis into a change set, and writes tests for a change set.
+// Implementations: scaffold (offline template), proposed (files carried in the
+// recommendation), llm (a chat-completions model).
 //
 // A provider is used by one thread at a time (the Repository in the request is single-threaded).
 // Errors: INVALID_ARGUMENT when the inputs cannot produce a change set (naming the field, for
@@ -33,8 +34,16 @@ class CodeProvider {
  public:
   virtual ~CodeProvider() = default;
   virtual std::string name() const = 0;
+  // The change: source files only for providers that also generate tests (scaffold, llm);
+  // whatever the recommendation carries for proposed.
   [[nodiscard]] virtual absl::StatusOr<v1::ChangeSet> Implement(
       const ImplementRequest& request) = 0;
+  // Tests of `change` (Implement's result, possibly from an earlier process): the files to add
+  // to it (is_test set), and any build file they must modify to be run (e.g. CMakeLists.txt).
+  // An empty change set when the provider has nothing to add. The result, merged into
+  // `change`, passes changeset::Validate.
+  [[nodiscard]] virtual absl::StatusOr<v1::ChangeSet> GenerateTests(
+      const ImplementRequest& request, const v1::ChangeSet& change) = 0;
 };
 
 // The provider a recommendation asks for: "scaffold", "proposed", or "" -> proposed when the

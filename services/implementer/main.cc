@@ -1,12 +1,27 @@
 // slipway-implementer: turns recommendations into change sets.
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+
 #include "libs/runtime/step_host.h"
+#include "services/implementer/providers.h"
 #include "services/implementer/step.h"
 
 int main(int argc, char** argv) {
   using namespace slipway;
+  implementer::ProviderSettings settings;
+  std::shared_ptr<const implementer::Providers> providers;
   return runtime::StepServiceMain(
-      argc, argv, "implementer", nullptr,
-      [](store::ConnectionPool& pool) -> absl::StatusOr<std::unique_ptr<runtime::StepHandler>> {
-        return std::make_unique<implementer::ImplementerStep>(pool);
+      argc, argv, "implementer",
+      [&](CLI::App& app) { implementer::AddProviderFlags(app, settings); },
+      [&](store::ConnectionPool& pool) -> absl::StatusOr<std::unique_ptr<runtime::StepHandler>> {
+        if (!providers) {
+          auto made = implementer::Providers::Make(settings);
+          if (!made.ok()) return made.status();
+          providers = *made;
+          spdlog::info("providers: {} (default {})", providers->Describe(),
+                       settings.default_provider);
+        }
+        return std::make_unique<implementer::ImplementerStep>(pool, providers);
       });
 }

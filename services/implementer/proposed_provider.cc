@@ -83,6 +83,15 @@ class ProposedProvider final : public CodeProvider {
     return out;
   }
 
+  // The recommendation's files are the change, tests included: nothing to add.
+  absl::StatusOr<v1::ChangeSet> GenerateTests(const ImplementRequest& request,
+                                              const v1::ChangeSet& change) override {
+    v1::ChangeSet out;
+    out.set_provider("proposed");
+    out.set_summary("proposed: no tests generated (the recommendation's files are the change)");
+    return out;
+  }
+
  private:
   // A proposed file may not replace a folder of the commit nor sit below one of its files.
   static absl::Status CheckAgainstTree(const std::set<std::string, std::less<>>& existing,

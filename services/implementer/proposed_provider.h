@@ -6,6 +6,7 @@
 // (`ast.parse`) when an interpreter is found, and a syntax error is INVALID_ARGUMENT naming
 // the file and the line ("proposed_files[1].content: pkg/x.py: Python syntax error at line 3,
 // column 8: invalid syntax"). Without python3 the check is skipped and the summary says so.
+// GenerateTests adds nothing: the tests are whatever the recommendation carries.
 #pragma once
 
 #include <memory>

@@ -88,6 +88,19 @@ TEST_F(ProposedProviderTest, AppliesFilesWithActionsAndTestFlags) {
   EXPECT_TRUE(changeset::Validate(*cs).ok());
 }
 
+TEST_F(ProposedProviderTest, GeneratesNoTests) {
+  ASSERT_TRUE(repo_.ok());
+  v1::Recommendation rec = Rec({{"pkg/alerts.py", "A = 1\n"}});
+  ImplementRequest request{rec, repo_.map(), analysis_, repo_.repo(), repo_.commit()};
+  auto provider = MakeProposedProvider();
+  auto change = provider->Implement(request);
+  ASSERT_TRUE(change.ok()) << change.status();
+  auto tests = provider->GenerateTests(request, *change);
+  ASSERT_TRUE(tests.ok()) << tests.status();
+  EXPECT_EQ(tests->provider(), "proposed");
+  EXPECT_EQ(tests->files_size(), 0);
+}
+
 TEST_F(ProposedProviderTest, RejectsHostilePaths) {
   ASSERT_TRUE(repo_.ok());
   for (const auto& [path, field] : std::vector<std::pair<std::string, std::string>>{

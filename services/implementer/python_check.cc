@@ -1,11 +1,6 @@
 #include "services/implementer/python_check.h"
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -14,7 +9,7 @@
 #include <filesystem>
 #include <vector>
 
-extern char** environ;
+#include "services/implementer/tool_run.h"
 
 namespace slipway::implementer {
 namespace {
@@ -66,67 +61,20 @@ absl::Status CheckPythonSyntax(std::string_view display_path, std::string_view s
   tmp.file = tmpl;
   if (absl::Status st = WriteAll(tmp.fd, source); !st.ok()) return st;
 
-  int pipe_fds[2];
-  if (::pipe2(pipe_fds, O_CLOEXEC) != 0)
-    return absl::InternalError(fmt::format("pipe: {}", std::strerror(errno)));
-  Cleanup read_end{pipe_fds[0], ""};
-  Cleanup write_end{pipe_fds[1], ""};
-
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
   const std::string name(display_path);
-  std::vector<char*> argv = {const_cast<char*>(python.c_str()),
-                             const_cast<char*>("-I"),
-                             const_cast<char*>("-c"),
-                             const_cast<char*>(kScript),
-                             tmp.file.data(),
-                             const_cast<char*>(name.c_str()),
-                             nullptr};
-  pid_t pid = 0;
-  const int rc = ::posix_spawnp(&pid, python.c_str(), &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc == ENOENT || rc == EACCES)
-    return absl::NotFoundError(fmt::format("{} not found: {}", python, std::strerror(rc)));
-  if (rc != 0) return absl::InternalError(fmt::format("spawn {}: {}", python, std::strerror(rc)));
-  ::close(write_end.fd);
-  write_end.fd = -1;
-
-  std::string output;
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  bool timed_out = false;
-  char buf[4096];
-  while (true) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      timed_out = true;
-      break;
-    }
-    pollfd p{read_end.fd, POLLIN, 0};
-    const int ready = ::poll(&p, 1, static_cast<int>(left.count()));
-    if (ready < 0 && errno == EINTR) continue;
-    if (ready == 0) {
-      timed_out = true;
-      break;
-    }
-    const ssize_t n = ::read(read_end.fd, buf, sizeof(buf));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    if (output.size() < 4096) output.append(buf, static_cast<size_t>(n));
-  }
-  if (timed_out) ::kill(pid, SIGKILL);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (timed_out)
+  // -W ignore: warnings would share the output with the script's answer.
+  auto run = RunTool({python, "-I", "-W", "ignore", "-c", kScript, tmp.file, name},
+                     std::filesystem::path(), timeout, 4096);
+  if (run.status().code() == absl::StatusCode::kNotFound)
+    return absl::NotFoundError(fmt::format("{} not found", python));
+  if (run.status().code() == absl::StatusCode::kDeadlineExceeded)
     return absl::DeadlineExceededError(fmt::format("{}: Python syntax check took longer than {} ms",
                                                    display_path, timeout.count()));
-  if (!WIFEXITED(status))
+  if (!run.ok()) return run.status();
+  std::string output = run->output;
+  if (run->exit_code < 0)
     return absl::InternalError(fmt::format("{}: {} was killed by a signal", display_path, python));
-  const int code = WEXITSTATUS(status);
+  const int code = run->exit_code;
   if (code == 0) return absl::OkStatus();
   if (code == 127)  // a wrapper (pyenv shim, env) that found no interpreter
     return absl::NotFoundError(fmt::format("{} not found (exit 127)", python));

@@ -71,10 +71,11 @@ Scenario RootPackage() {
 
 class ScaffoldTest : public ::testing::Test {
  protected:
+  // Implement and GenerateTests, merged: the module and its tests.
   absl::StatusOr<v1::ChangeSet> Implement(TestRepo& repo, const v1::Recommendation& rec,
                                           const v1::Analysis& analysis) {
     ImplementRequest request{rec, repo.map(), analysis, repo.repo(), repo.commit()};
-    return MakeScaffoldProvider()->Implement(request);
+    return test_support::ImplementWithTests(*MakeScaffoldProvider(), request);
   }
 
   // Writes the change set into the repository's work tree and runs pytest there.
@@ -147,6 +148,40 @@ TEST_F(ScaffoldTest, GeneratesAPythonModuleAndPassingTests) {
   EXPECT_EQ(run.output, kExpectedTitle + "|('sku', 'quantity', 'we\"ird \\\\ name')");
 }
 
+TEST_F(ScaffoldTest, ImplementWritesTheModuleAndGenerateTestsItsTests) {
+  Scenario s = RootPackage();
+  TestRepo repo(s.files);
+  ASSERT_TRUE(repo.ok());
+  v1::Recommendation rec = HostileRecommendation();
+  ImplementRequest request{rec, repo.map(), s.analysis, repo.repo(), repo.commit()};
+  auto provider = MakeScaffoldProvider();
+  auto change = provider->Implement(request);
+  ASSERT_TRUE(change.ok()) << change.status();
+  ASSERT_EQ(change->files_size(), 1);
+  EXPECT_EQ(change->files(0).path(), "inventory/restock_alerts.py");
+  EXPECT_FALSE(change->files(0).is_test());
+
+  // A fresh provider (another process) writes the same tests from the stored change.
+  auto tests = MakeScaffoldProvider()->GenerateTests(request, *change);
+  ASSERT_TRUE(tests.ok()) << tests.status();
+  EXPECT_EQ(tests->provider(), "scaffold");
+  ASSERT_EQ(tests->files_size(), 1);
+  EXPECT_EQ(tests->files(0).path(), "tests/test_restock_alerts.py");
+  EXPECT_TRUE(tests->files(0).is_test());
+  EXPECT_EQ(tests->files(0).action(), v1::ChangedFile::ACTION_ADD);
+  EXPECT_NE(tests->summary().find("tests/test_restock_alerts.py"), std::string::npos);
+
+  // Tests of a change the scaffold did not write, or one that already holds them: refused.
+  v1::ChangeSet other;
+  other.add_files()->set_path("inventory/other.py");
+  EXPECT_EQ(provider->GenerateTests(request, other).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  v1::ChangeSet merged = *change;
+  *merged.add_files() = tests->files(0);
+  auto twice = provider->GenerateTests(request, merged);
+  EXPECT_EQ(twice.status().code(), absl::StatusCode::kFailedPrecondition) << twice.status();
+}
+
 TEST_F(ScaffoldTest, SrcLayoutAndNoRequirements) {
   TestRepo repo(
       test_support::Files{{"src/shop/__init__.py", ""},
@@ -193,11 +228,11 @@ TEST_F(ScaffoldTest, RefusesWhatItCannotDo) {
   ASSERT_TRUE(repo.ok());
   v1::Recommendation rec = HostileRecommendation();
 
-  v1::Analysis go = s.analysis;
-  go.set_language("go");
-  auto st = Implement(repo, rec, go).status();
+  v1::Analysis rust = s.analysis;
+  rust.set_language("rust");
+  auto st = Implement(repo, rec, rust).status();
   EXPECT_EQ(st.code(), absl::StatusCode::kUnimplemented);
-  EXPECT_EQ(st.message(), "scaffold provider: language 'go' not supported yet");
+  EXPECT_EQ(st.message(), "scaffold provider: language 'rust' not supported yet");
 
   v1::Analysis exists = s.analysis;
   exists.set_suggested_path("inventory/stock.py");

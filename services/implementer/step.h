@@ -1,19 +1,25 @@
 // The implementer's step handler: asks the recommendation's provider for a change set and
-// stores it ("change_set") once every path in it is valid.
+// stores it ("change_set") once every path in it is valid. The model usage of the provider
+// (llm) is reported on the step result and kept on the change set.
 #pragma once
+
+#include <memory>
 
 #include "libs/runtime/step_worker.h"
 #include "libs/store/artifact_store.h"
+#include "services/implementer/providers.h"
 
 namespace slipway::implementer {
 
 class ImplementerStep final : public runtime::StepHandler {
  public:
-  explicit ImplementerStep(store::ConnectionPool& pool) : artifacts_(pool) {}
+  ImplementerStep(store::ConnectionPool& pool, std::shared_ptr<const Providers> providers)
+      : artifacts_(pool), providers_(std::move(providers)) {}
   absl::StatusOr<v1::StepResult> Handle(const v1::StepCommand& command) override;
 
  private:
   store::ArtifactStore artifacts_;
+  std::shared_ptr<const Providers> providers_;
 };
 
 }  // namespace slipway::implementer

@@ -1,10 +1,12 @@
 // Test fixture: a throw-away git repository with given files, committed once, and a minimal
-// map of it (the files and the commit), as the implementer's providers read it.
+// map of it (the files and the commit), as the implementer's providers read it; and the
+// provider calls a deployment makes (Implement, then GenerateTests).
 #pragma once
 
 #include <string>
 
 #include "gtest/gtest.h"
+#include "services/implementer/code_provider.h"
 #include "slipway/v1/artifacts.pb.h"
 #include "tests/harness/harness.h"
 
@@ -36,5 +38,16 @@ class TestRepo {
   slipway::testing::GitFixture git_;
   v1::RepositoryMap map_;
 };
+
+// What a deployment gets from `provider`: Implement's change with GenerateTests' files added.
+inline absl::StatusOr<v1::ChangeSet> ImplementWithTests(CodeProvider& provider,
+                                                        const ImplementRequest& request) {
+  absl::StatusOr<v1::ChangeSet> change = provider.Implement(request);
+  if (!change.ok()) return change;
+  absl::StatusOr<v1::ChangeSet> tests = provider.GenerateTests(request, *change);
+  if (!tests.ok()) return tests.status();
+  for (const v1::ChangedFile& f : tests->files()) *change->add_files() = f;
+  return change;
+}
 
 }  // namespace slipway::implementer::test_support

@@ -26,7 +26,7 @@ constexpr char kSource[] = "slipway-orchestrator";
 constexpr char kColumns[] =
     "id::text, repository, mode, status, current_step, attempt, recommendation, base_commit, "
     "branch, commit_id, artifacts::text, tests, error, failed_step, rejected_field, trace_id, "
-    "extract(epoch from created_at), extract(epoch from updated_at), version, seq";
+    "extract(epoch from created_at), extract(epoch from updated_at), version, seq, usage";
 
 struct Row {
   std::string id;
@@ -48,6 +48,7 @@ struct Row {
   double created_at = 0, updated_at = 0;
   int64_t version = 0;
   int64_t seq = 0;
+  std::string usage;  // serialized ModelUsage, summed over every step result
 };
 
 Row ReadRow(const pqxx::row& r) {
@@ -72,6 +73,7 @@ Row ReadRow(const pqxx::row& r) {
   row.updated_at = r[17].as<double>();
   row.version = r[18].as<int64_t>();
   row.seq = r[19].as<int64_t>();
+  if (!r[20].is_null()) row.usage = pqxx::binarystring(r[20]).str();
   return row;
 }
 
@@ -101,6 +103,7 @@ v1::Deployment ToProto(pqxx::work& tx, const Row& row) {
   d.set_branch(row.branch);
   d.set_commit(row.commit);
   if (!row.tests.empty()) d.mutable_tests()->ParseFromString(row.tests);
+  if (!row.usage.empty()) d.mutable_usage()->ParseFromString(row.usage);
   for (auto it = row.artifacts.begin(); it != row.artifacts.end(); ++it)
     (*d.mutable_artifacts())[it.key()] = it.value().get<std::string>();
   *d.mutable_created_at() = FromEpoch(row.created_at);
@@ -417,6 +420,22 @@ absl::Status Orchestrator::OnEvent(const bus::Message& message) {
     if (result.has_tests())
       tx.exec_params("UPDATE deployments SET tests = $2 WHERE id = $1::uuid", row.id,
                      pqxx::binarystring(result.tests().SerializeAsString()));
+    if (result.usage().calls() > 0) {
+      // Every attempt's model calls cost money, failed ones too: sum them all.
+      v1::ModelUsage usage;
+      if (!row.usage.empty()) usage.ParseFromString(row.usage);
+      const v1::ModelUsage& add = result.usage();
+      if (usage.provider().empty()) usage.set_provider(add.provider());
+      if (usage.model().empty()) usage.set_model(add.model());
+      if (usage.model().find(add.model()) == std::string::npos)
+        usage.set_model(usage.model() + ", " + add.model());
+      usage.set_calls(usage.calls() + add.calls());
+      usage.set_prompt_tokens(usage.prompt_tokens() + add.prompt_tokens());
+      usage.set_completion_tokens(usage.completion_tokens() + add.completion_tokens());
+      usage.set_cost_usd(usage.cost_usd() + add.cost_usd());
+      tx.exec_params("UPDATE deployments SET usage = $2 WHERE id = $1::uuid", row.id,
+                     pqxx::binarystring(usage.SerializeAsString()));
+    }
     if (result.ok()) {
       v1::Step next = NextStep(row.mode, row.step);
       if (next == v1::STEP_UNSPECIFIED)

@@ -197,6 +197,35 @@ TEST(Sandbox, IsolatesNetworkWhenPermitted) {
   EXPECT_FALSE(shared->network_isolated);
 }
 
+TEST(Sandbox, FileSizeLimitStopsAWriterAndTheCallerCarriesOn) {
+  TempDir dir("slipway-sandbox");
+  SandboxLimits limits = Quick();
+  limits.file_bytes = 1 << 20;
+  auto start = std::chrono::steady_clock::now();
+  auto run = RunSandboxed("head -c 104857600 /dev/zero > big.bin", dir.path(), {}, limits);
+  ASSERT_TRUE(run.ok()) << run.status();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 10s);
+  EXPECT_FALSE(run->timed_out);
+  // `head` got SIGXFSZ; the shell reports it as 128 + the signal.
+  EXPECT_EQ(run->exit_code, 128 + SIGXFSZ);
+  EXPECT_EQ(std::filesystem::file_size(dir.path() / "big.bin"), 1u << 20);
+}
+
+TEST(Sandbox, AGibibyteOfOutputIsCountedNotKept) {
+  TempDir dir("slipway-sandbox");
+  SandboxLimits limits = Quick();
+  limits.output_limit = 64 * 1024;
+  auto start = std::chrono::steady_clock::now();
+  auto run = RunSandboxed("head -c 1073741824 /dev/zero; echo THE-END", dir.path(), {}, limits);
+  ASSERT_TRUE(run.ok()) << run.status();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 30s);
+  EXPECT_EQ(run->exit_code, 0);
+  EXPECT_EQ(run->output_bytes, (1ull << 30) + 8);
+  EXPECT_LE(run->output.size(), limits.output_limit + 128);
+  EXPECT_NE(run->output.find(kTruncationMarker), std::string::npos);
+  EXPECT_TRUE(run->output.ends_with("THE-END\n"));
+}
+
 TEST(Sandbox, RejectsTinyOutputLimit) {
   SandboxLimits limits;
   limits.output_limit = 10;

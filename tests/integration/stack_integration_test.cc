@@ -122,7 +122,9 @@ TEST_F(StackTest, SecretsInTheChangeSetStopTheDeployment) {
   fs::path repo = NewRepo();
   std::string json = R"({"title": "Leaky config", "description": "Adds a config with a key.",
     "proposed_files": [{"path": "inventory/settings.py",
-      "content": "AWS_ACCESS_KEY_ID = \"AKIAQWERTYUIOPASDFGH\"\n"}]})";
+      "content": "AWS_ACCESS_KEY_ID = \"AKIAQWERTYUIOPASDFGH\"\n"},
+      {"path": "tests/test_settings.py",
+       "content": "from inventory import settings\n\ndef test_key_is_set():\n    assert settings.AWS_ACCESS_KEY_ID\n"}]})";
   auto d = client_->Submit(json, repo.string());
   d = client_->WaitDone(d.id());
   ASSERT_EQ(d.status(), v1::DEPLOYMENT_STATUS_FAILED) << d.error();

@@ -24,6 +24,7 @@
 #include "libs/stack/embedded_stack.h"
 #include "libs/recommendation/recommendation.h"
 #include "services/analyzer/analyzer.h"
+#include "services/implementer/providers.h"
 #include "services/mapper/mapper.h"
 #include "services/orchestrator/saga.h"
 #include "slipway/v1/deployments.grpc.pb.h"
@@ -131,6 +132,17 @@ void PrintResult(const v1::Deployment& d) {
     std::cout << fmt::format("  tests:  {} run, {} passed, {} failed, {} errors, {} skipped ({})",
                              d.tests().total(), d.tests().passed(), d.tests().failed(),
                              d.tests().errors(), d.tests().skipped(), d.tests().command())
+              << "\n";
+  if (d.tests().has_coverage() && d.tests().coverage().changed_lines() > 0)
+    std::cout << fmt::format("  coverage of changed lines: {}/{} ({})",
+                             d.tests().coverage().changed_covered(),
+                             d.tests().coverage().changed_lines(), d.tests().coverage().tool())
+              << "\n";
+  if (!d.tests().verdict().empty()) std::cout << "  gates:  " << d.tests().verdict() << "\n";
+  if (d.usage().calls() > 0)
+    std::cout << fmt::format("  model:  {} calls to {}, {} prompt + {} answer tokens, ${:.4f}",
+                             d.usage().calls(), d.usage().model(), d.usage().prompt_tokens(),
+                             d.usage().completion_tokens(), d.usage().cost_usd())
               << "\n";
   for (const auto& f : d.tests().failures())
     std::cout << "    failed: " << (f.classname().empty() ? "" : f.classname() + "::") << f.name()
@@ -463,10 +475,13 @@ int main(int argc, char** argv) {
   run->add_option("--log-level", log_level, "service log level (warn)")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
   run->add_option("--test-timeout", test_timeout, "seconds for the test suite (600)");
+  implementer::ProviderSettings providers;
+  implementer::AddProviderFlags(*run, providers);
 
   std::string dev_listen = "127.0.0.1:50051";
   auto* dev = app.add_subcommand("dev", "keep an embedded stack up for gRPC clients");
   dev->add_option("--grpc-listen", dev_listen, "orchestrator address (127.0.0.1:50051)");
+  implementer::AddProviderFlags(*dev, providers);
   dev->add_option("--state-dir", state_dir, "embedded database folder (./.state)")
       ->envname("SLIPWAY_STATE_DIR");
   dev->add_option("--log-level", log_level, "service log level (warn)")
@@ -529,6 +544,14 @@ int main(int argc, char** argv) {
     o.test_timeout_s = test_timeout;
     o.orchestrator.test_timeout_s = test_timeout + 60;
     if (*dev) o.grpc_listen = dev_listen;
+    {
+      auto made = implementer::Providers::Make(providers);
+      if (!made.ok()) {
+        std::cerr << "error: " << made.status().message() << "\n";
+        return kRejected;
+      }
+      o.providers = *made;
+    }
     if (*run) {
       // Read the file before starting anything, so a missing file fails fast.
       if (!fs::exists(run_args.file)) {
