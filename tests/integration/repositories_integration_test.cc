@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <iostream>
 #include <string>
 #include <vector>
 
@@ -146,13 +147,25 @@ TEST_F(RepositoriesTest, AnUnchangedTreeCostsOneLookupPerStep) {
     ASSERT_NE(StepOf(*d, v1::STEP_ANALYZE), nullptr);
   }
   EXPECT_EQ(StepOf(first, v1::STEP_MAP)->summary().find("cached"), std::string::npos);
-  EXPECT_NE(StepOf(second, v1::STEP_MAP)->summary().find("(cached by tree)"), std::string::npos)
+  EXPECT_NE(StepOf(second, v1::STEP_MAP)->summary().find("(cached by commit)"), std::string::npos)
       << StepOf(second, v1::STEP_MAP)->summary();
+  std::cout << "map step: " << StepOf(first, v1::STEP_MAP)->handler_ms() << " ms cold, "
+            << StepOf(second, v1::STEP_MAP)->handler_ms() << " ms cached by commit\n";
   EXPECT_NE(StepOf(second, v1::STEP_ANALYZE)->summary().find("(cached by tree)"),
             std::string::npos)
       << StepOf(second, v1::STEP_ANALYZE)->summary();
-  // Same tree, same map.
+  // Same commit, same map.
   EXPECT_EQ(first.artifacts().at("repository_map"), second.artifacts().at("repository_map"));
+
+  // Another commit of the same tree: the map is the tree's, under the new commit.
+  ASSERT_EQ(RunCommand("git -C '" + repo.string() +
+                       "' -c user.name=t -c user.email=t@t commit -q --amend -m 'same tree'").exit_code,
+            0);
+  auto third = Run("Monthly report export", "Export the monthly report as CSV.", repo);
+  ASSERT_NE(StepOf(third, v1::STEP_MAP), nullptr);
+  EXPECT_NE(StepOf(third, v1::STEP_MAP)->summary().find("(cached by tree)"), std::string::npos)
+      << StepOf(third, v1::STEP_MAP)->summary();
+  EXPECT_NE(third.artifacts().at("repository_map"), first.artifacts().at("repository_map"));
 }
 
 TEST_F(RepositoriesTest, ARepositoryWithoutCommitsFailsWithTheReason) {
