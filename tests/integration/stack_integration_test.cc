@@ -184,10 +184,10 @@ TEST_F(StackTest, DeploymentsOfOneRepositoryRunOneAtATimeInOrder) {
   b = client_->WaitDone(b.id());
   ASSERT_EQ(a.status(), v1::DEPLOYMENT_STATUS_SUCCEEDED) << a.error();
   ASSERT_EQ(b.status(), v1::DEPLOYMENT_STATUS_SUCCEEDED) << b.error();
-  // The map of an unchanged tree comes from the cache.
+  // The map of a commit mapped before comes from the cache.
   for (const auto& step : b.steps()) {
     if (step.step() == v1::STEP_MAP) {
-      EXPECT_NE(step.summary().find("(cached by tree)"), std::string::npos) << step.summary();
+      EXPECT_NE(step.summary().find("(cached by commit)"), std::string::npos) << step.summary();
     }
   }
   // b's first step started after a's last step finished.
