@@ -12,9 +12,17 @@
 #include <vector>
 
 #include "libs/code/manifests.h"
+#include "libs/code/parse_text.h"
+#include "libs/core/text.h"
 
 namespace slipway::code {
 namespace {
+
+using parse::IsSpace;
+using parse::IsVendoredDir;
+using parse::PathComponents;
+using parse::ShortError;
+using parse::Trim;
 
 // Bounds that keep a generated or hostile file from producing an unbounded result.
 constexpr std::size_t kMaxJobs = 1000;
@@ -28,7 +36,6 @@ constexpr int kMaxNesting = 10;
 constexpr int kMaxVisits = 10000;
 // Merge keys (`<<`) searched for one lookup; real files chain two or three.
 constexpr int kMaxMergeVisits = 64;
-constexpr std::size_t kMaxErrorLength = 240;
 // How far a shell step's argument list is searched for its script; real ones are a few tokens,
 // and the bound keeps a file full of unclosed `sh(` linear.
 constexpr std::size_t kMaxShellStepTokens = 64;
@@ -36,80 +43,8 @@ constexpr std::size_t kMaxShellStepTokens = 64;
 // ---------------------------------------------------------------------------------------------
 // Text helpers
 
-bool IsSpace(char c) {
-  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
-}
 bool IsIdentStart(char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0 || c == '_'; }
 bool IsIdentChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_'; }
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);
-  while (!s.empty() && IsSpace(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-// Replaces bytes that are not UTF-8 with U+FFFD. Results travel on as protobuf strings and
-// JSON, which accept nothing else, and manifests are not always what their names promise.
-std::string ValidUtf8(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const auto lead = static_cast<unsigned char>(s[i]);
-    const std::size_t len = lead < 0x80           ? 1
-                            : (lead >> 5) == 0x06 ? 2
-                            : (lead >> 4) == 0x0E ? 3
-                            : (lead >> 3) == 0x1E ? 4
-                                                  : 0;
-    bool ok = len > 0 && i + len <= s.size();
-    for (std::size_t k = 1; ok && k < len; ++k) {
-      ok = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
-    }
-    if (ok && len > 1) {
-      // Overlong forms, UTF-16 surrogates and code points past U+10FFFF are not UTF-8 either.
-      const auto next = static_cast<unsigned char>(s[i + 1]);
-      ok = !(len == 2 && lead < 0xC2) && !(lead == 0xE0 && next < 0xA0) &&
-           !(lead == 0xED && next >= 0xA0) && !(lead == 0xF0 && next < 0x90) &&
-           !(lead == 0xF4 && next >= 0x90) && lead <= 0xF4;
-    }
-    if (ok) {
-      out.append(s.substr(i, len));
-      i += len;
-    } else {
-      out.append("\xEF\xBF\xBD");
-      ++i;
-    }
-  }
-  return out;
-}
-
-std::string ShortError(std::string_view message) {
-  std::string out;
-  for (char c : message) {
-    if (out.size() >= kMaxErrorLength) break;
-    out.push_back(c == '\n' || c == '\r' ? ' ' : c);
-  }
-  return ValidUtf8(Trim(out));
-}
-
-std::vector<std::string_view> PathComponents(std::string_view path) {
-  std::vector<std::string_view> parts;
-  std::size_t start = 0;
-  for (std::size_t i = 0; i <= path.size(); ++i) {
-    if (i == path.size() || path[i] == '/' || path[i] == '\\') {
-      std::string_view part = path.substr(start, i - start);
-      if (!part.empty() && part != ".") parts.push_back(part);
-      start = i + 1;
-    }
-  }
-  return parts;
-}
-
-bool IsVendoredDir(std::string_view dir) {
-  static constexpr std::array<std::string_view, 6> kVendored = {
-      "node_modules", "vendor", "third_party", "third-party", ".venv", "venv"};
-  return std::find(kVendored.begin(), kVendored.end(), dir) != kVendored.end();
-}
 
 // ---------------------------------------------------------------------------------------------
 // Building the result within its bounds
@@ -881,12 +816,12 @@ std::optional<CiWorkflow> ParseCi(std::string_view path, std::string_view conten
       // Unexpected shapes are handled above; this is the last guard for the library's surprises.
       workflow.error = ShortError(e.what());
     }
-    workflow.name = ValidUtf8(workflow.name);
-    for (std::string& trigger : workflow.triggers) trigger = ValidUtf8(trigger);
+    workflow.name = SanitizeUtf8(workflow.name);
+    for (std::string& trigger : workflow.triggers) trigger = SanitizeUtf8(trigger);
     for (CiJob& job : workflow.jobs) {
-      job.name = ValidUtf8(job.name);
-      for (std::string& command : job.commands) command = ValidUtf8(command);
-      for (std::string& use : job.uses) use = ValidUtf8(use);
+      job.name = SanitizeUtf8(job.name);
+      for (std::string& command : job.commands) command = SanitizeUtf8(command);
+      for (std::string& use : job.uses) use = SanitizeUtf8(use);
     }
     return workflow;
   } catch (...) {

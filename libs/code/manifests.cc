@@ -16,13 +16,20 @@
 #include <utility>
 #include <vector>
 
+#include "libs/code/parse_text.h"
+#include "libs/core/text.h"
+
 namespace slipway::code {
 namespace {
 
+using parse::IsSpace;
+using parse::IsVendoredDir;
+using parse::PathComponents;
+using parse::ShortError;
+using parse::Trim;
+
 // A generated or hostile manifest must not make the result unbounded.
 constexpr std::size_t kMaxDependencies = 10000;
-// Library messages can quote whole lines of input; a person needs the gist and the position.
-constexpr std::size_t kMaxErrorLength = 240;
 // Resolving `install_requires=NAME` searches the file for NAME; a few mentions are all a real
 // setup.py has, and the bound keeps a pathological one linear.
 constexpr int kMaxSetupPyOccurrences = 16;
@@ -30,19 +37,10 @@ constexpr int kMaxSetupPyOccurrences = 16;
 // ---------------------------------------------------------------------------------------------
 // Text helpers
 
-bool IsSpace(char c) {
-  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
-}
 bool IsAlnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsIdentStart(char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0 || c == '_'; }
 bool IsIdentChar(char c) { return IsAlnum(c) || c == '_'; }
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);
-  while (!s.empty() && IsSpace(s.back())) s.remove_suffix(1);
-  return s;
-}
 
 std::string ToLower(std::string_view s) {
   std::string out(s);
@@ -82,69 +80,6 @@ std::string_view StripHashComment(std::string_view line) {
     if (line[i] == '#' && (i == 0 || IsSpace(line[i - 1]))) return line.substr(0, i);
   }
   return line;
-}
-
-// Replaces bytes that are not UTF-8 with U+FFFD. Results travel on as protobuf strings and
-// JSON, which accept nothing else, and manifests are not always what their names promise.
-std::string ValidUtf8(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const auto lead = static_cast<unsigned char>(s[i]);
-    const std::size_t len = lead < 0x80           ? 1
-                            : (lead >> 5) == 0x06 ? 2
-                            : (lead >> 4) == 0x0E ? 3
-                            : (lead >> 3) == 0x1E ? 4
-                                                  : 0;
-    bool ok = len > 0 && i + len <= s.size();
-    for (std::size_t k = 1; ok && k < len; ++k) {
-      ok = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
-    }
-    if (ok && len > 1) {
-      // Overlong forms, UTF-16 surrogates and code points past U+10FFFF are not UTF-8 either.
-      const auto next = static_cast<unsigned char>(s[i + 1]);
-      ok = !(len == 2 && lead < 0xC2) && !(lead == 0xE0 && next < 0xA0) &&
-           !(lead == 0xED && next >= 0xA0) && !(lead == 0xF0 && next < 0x90) &&
-           !(lead == 0xF4 && next >= 0x90) && lead <= 0xF4;
-    }
-    if (ok) {
-      out.append(s.substr(i, len));
-      i += len;
-    } else {
-      out.append("\xEF\xBF\xBD");
-      ++i;
-    }
-  }
-  return out;
-}
-
-std::string ShortError(std::string_view message) {
-  std::string out;
-  for (char c : message) {
-    if (out.size() >= kMaxErrorLength) break;
-    out.push_back(c == '\n' || c == '\r' ? ' ' : c);
-  }
-  return ValidUtf8(Trim(out));
-}
-
-std::vector<std::string_view> PathComponents(std::string_view path) {
-  std::vector<std::string_view> parts;
-  std::size_t start = 0;
-  for (std::size_t i = 0; i <= path.size(); ++i) {
-    if (i == path.size() || path[i] == '/' || path[i] == '\\') {
-      std::string_view part = path.substr(start, i - start);
-      if (!part.empty() && part != ".") parts.push_back(part);
-      start = i + 1;
-    }
-  }
-  return parts;
-}
-
-bool IsVendoredDir(std::string_view dir) {
-  static constexpr std::array<std::string_view, 6> kVendored = {
-      "node_modules", "vendor", "third_party", "third-party", ".venv", "venv"};
-  return std::find(kVendored.begin(), kVendored.end(), dir) != kVendored.end();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -231,11 +166,11 @@ std::string EcosystemOf(Kind kind) {
 class DependencySink {
  public:
   void Add(std::string_view name, std::string_view version, std::string_view scope) {
-    std::string clean_name = ValidUtf8(Trim(name));
+    std::string clean_name = SanitizeUtf8(Trim(name));
     if (clean_name.empty() || deps_.size() >= kMaxDependencies) return;
     if (!seen_.emplace(clean_name, std::string(scope)).second) return;
     deps_.push_back(
-        Dependency{std::move(clean_name), ValidUtf8(Trim(version)), std::string(scope)});
+        Dependency{std::move(clean_name), SanitizeUtf8(Trim(version)), std::string(scope)});
   }
   std::vector<Dependency> Take() { return std::move(deps_); }
 

@@ -24,6 +24,9 @@ size_t InvalidUtf8Offset(std::string_view s);
 std::string_view PathBaseName(std::string_view path);
 std::string_view PathDirName(std::string_view path);
 
+// `text` with every byte that does not start a well-formed UTF-8 sequence replaced by U+FFFD.
+std::string SanitizeUtf8(std::string_view text);
+
 // Keeps at most `max_bytes` of the end of `text`, cut at a UTF-8 boundary.
 std::string TailUtf8(std::string_view text, size_t max_bytes);
 

@@ -9,7 +9,6 @@
 namespace slipway::implementer {
 namespace {
 
-constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
 
 // Escapes for one byte of sanitized text; `keep_newlines` for docstrings.
 void AppendEscaped(std::string& out, char c, bool keep_newlines) {
@@ -41,23 +40,6 @@ void AppendEscaped(std::string& out, char c, bool keep_newlines) {
 }
 
 }  // namespace
-
-std::string SanitizeUtf8(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  size_t i = 0;
-  while (i < text.size()) {
-    const size_t len = Utf8SequenceLength(text, i);
-    if (len == 0) {
-      out += kReplacement;
-      ++i;
-    } else {
-      out.append(text.substr(i, len));
-      i += len;
-    }
-  }
-  return out;
-}
 
 std::string PyStringLiteral(std::string_view text) {
   std::string out = "\"";

@@ -4,10 +4,9 @@
 #include <string>
 #include <string_view>
 
-namespace slipway::implementer {
+#include "libs/core/text.h"  // SanitizeUtf8
 
-// `text` with every invalid UTF-8 sequence replaced by U+FFFD.
-std::string SanitizeUtf8(std::string_view text);
+namespace slipway::implementer {
 
 // A double-quoted Python string literal whose value is SanitizeUtf8(text). Backslashes,
 // quotes, newlines and other control characters are escaped; the literal is one line.
