@@ -1,8 +1,8 @@
 #include "libs/recommendation/recommendation.h"
 
-#include <algorithm>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
 #include <initializer_list>
 #include <nlohmann/json.hpp>

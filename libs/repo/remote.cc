@@ -193,8 +193,7 @@ int AcquireCredential(git_credential** out, const char* /*url*/, const char* use
       ctx->offered_key_file = ctx->offered_secret = true;
       return git_credential_ssh_key_new(
           out, ssh_user.c_str(), c.ssh_public_key.empty() ? nullptr : c.ssh_public_key.c_str(),
-          c.ssh_private_key.c_str(),
-          c.ssh_passphrase.empty() ? nullptr : c.ssh_passphrase.c_str());
+          c.ssh_private_key.c_str(), c.ssh_passphrase.empty() ? nullptr : c.ssh_passphrase.c_str());
     }
     if (c.ssh_agent) {
       if (ctx->offered_agent) return GiveUp(ctx);
@@ -252,9 +251,8 @@ absl::Status RemoteError(int rc, const CallContext& ctx, std::string_view what) 
   std::string detail = ctx.Scrub(GitError(what));
   switch (rc) {
     case GIT_ECERTIFICATE:
-      return absl::FailedPreconditionError(
-          fmt::format("{} (the certificate or host key of {} was not accepted)", detail,
-                      ctx.shown_url));
+      return absl::FailedPreconditionError(fmt::format(
+          "{} (the certificate or host key of {} was not accepted)", detail, ctx.shown_url));
     case GIT_ENONFASTFORWARD:
       return absl::FailedPreconditionError(fmt::format("{} (non-fast-forward)", detail));
     case GIT_EBAREREPO:
@@ -293,8 +291,7 @@ absl::Status Connect(git_remote* remote, git_direction direction, CallContext& c
 }
 
 // The id `refname` has in the remote's advertisement; nullopt when it is not advertised.
-absl::StatusOr<std::optional<git_oid>> AdvertisedId(git_remote* remote,
-                                                    const std::string& refname,
+absl::StatusOr<std::optional<git_oid>> AdvertisedId(git_remote* remote, const std::string& refname,
                                                     const CallContext& ctx) {
   const git_remote_head** heads = nullptr;
   size_t count = 0;
@@ -336,8 +333,8 @@ class FileLock {
     if (rc != 0) {
       int err = errno;
       ::close(fd);
-      return Retryable(absl::InternalError(
-          fmt::format("lock {}: {}", path.string(), std::strerror(err))));
+      return Retryable(
+          absl::InternalError(fmt::format("lock {}: {}", path.string(), std::strerror(err))));
     }
     return FileLock(fd);
   }
@@ -406,8 +403,8 @@ absl::Status PushBranch(const Repository& repo, std::string_view remote_url,
   git_oid local;
   if (int rc = git_reference_name_to_id(&local, repo.raw(), refname.c_str()); rc != 0) {
     if (rc == GIT_ENOTFOUND)
-      return absl::NotFoundError(fmt::format("branch '{}' does not exist in {}", branch,
-                                             repo.path().string()));
+      return absl::NotFoundError(
+          fmt::format("branch '{}' does not exist in {}", branch, repo.path().string()));
     return Retryable(absl::InternalError(GitError(fmt::format("read {}", refname))));
   }
   CallContext ctx(remote_url, creds);
@@ -453,8 +450,7 @@ absl::Status DeleteRemoteBranch(const Repository& repo, std::string_view remote_
   return Upload(remote.get(), ":" + refname, ctx, what);
 }
 
-absl::StatusOr<std::string> RemoteBranchTip(std::string_view remote_url,
-                                            std::string_view branch,
+absl::StatusOr<std::string> RemoteBranchTip(std::string_view remote_url, std::string_view branch,
                                             const Credentials& creds) {
   EnsureInit();
   SLIPWAY_ASSIGN_OR_RETURN(std::string refname, BranchRef(branch));
@@ -464,9 +460,7 @@ absl::StatusOr<std::string> RemoteBranchTip(std::string_view remote_url,
   SLIPWAY_RETURN_IF_ERROR(Connect(remote.get(), GIT_DIRECTION_FETCH, ctx));
   SLIPWAY_ASSIGN_OR_RETURN(std::optional<git_oid> tip, AdvertisedId(remote.get(), refname, ctx));
   git_remote_disconnect(remote.get());
-  if (!tip)
-    return absl::NotFoundError(
-        fmt::format("{} has no branch '{}'", ctx.shown_url, branch));
+  if (!tip) return absl::NotFoundError(fmt::format("{} has no branch '{}'", ctx.shown_url, branch));
   return OidHex(*tip);
 }
 
@@ -495,8 +489,8 @@ absl::StatusOr<fs::path> SyncMirror(std::string_view url, const fs::path& cache_
   if (ec) return InternalFs("remove", mirror, ec);
   git_repository* raw = nullptr;
   if (git_repository_init(&raw, partial.c_str(), /*is_bare=*/1) != 0)
-    return Retryable(absl::InternalError(
-        GitError(fmt::format("create mirror {}", partial.string()))));
+    return Retryable(
+        absl::InternalError(GitError(fmt::format("create mirror {}", partial.string()))));
   RepoHandle created(raw);
   if (absl::Status st = FetchMirror(created.get(), ctx); !st.ok()) {
     created.reset();

@@ -193,6 +193,19 @@ v1::StepResult Failed(const std::string& error, bool retryable) {
   return r;
 }
 
+void AddUsage(v1::ModelUsage& total, const v1::ModelUsage& add) {
+  if (total.provider().empty()) total.set_provider(add.provider());
+  if (total.model().empty()) {
+    total.set_model(add.model());
+  } else if (!add.model().empty() && total.model().find(add.model()) == std::string::npos) {
+    total.set_model(total.model() + ", " + add.model());
+  }
+  total.set_calls(total.calls() + add.calls());
+  total.set_prompt_tokens(total.prompt_tokens() + add.prompt_tokens());
+  total.set_completion_tokens(total.completion_tokens() + add.completion_tokens());
+  total.set_cost_usd(total.cost_usd() + add.cost_usd());
+}
+
 absl::Status LoadArtifact(store::ArtifactStore& store, const v1::StepCommand& command,
                           const std::string& name, google::protobuf::Message& out) {
   auto it = command.artifacts().find(name);

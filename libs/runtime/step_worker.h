@@ -73,6 +73,10 @@ namespace slipway::runtime {
 v1::StepResult Succeeded(const std::string& summary);
 v1::StepResult Failed(const std::string& error, bool retryable = false);
 
+// Adds `add`'s calls, tokens and cost to `total`; the provider and model are taken from `add`
+// when `total` has none, and a different model is appended ("a, b").
+void AddUsage(v1::ModelUsage& total, const v1::ModelUsage& add);
+
 // Reads artifact `name` of `command` into `out`. FAILED_PRECONDITION when the command does not
 // carry it (an earlier step did not produce it).
 absl::Status LoadArtifact(store::ArtifactStore& store, const v1::StepCommand& command,

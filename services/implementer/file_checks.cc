@@ -49,13 +49,8 @@ class TempDir {
   fs::path path_;
 };
 
-std::string BaseName(std::string_view path) {
-  size_t slash = path.rfind('/');
-  return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
-}
-
 std::string Extension(std::string_view path) {
-  std::string base = BaseName(path);
+  std::string base(PathBaseName(path));
   size_t dot = base.rfind('.');
   if (dot == std::string::npos || dot == 0) return "";
   std::string ext = base.substr(dot);
@@ -141,7 +136,7 @@ void CheckShape(const std::vector<AnswerFile>& files, const Context& ctx,
       if (f.path == bad || (bad.ends_with('/') && f.path.starts_with(bad)))
         problems.push_back(fmt::format("{}: this path may not be changed", f.path));
     const std::string ext = Extension(f.path);
-    const std::string base = BaseName(f.path);
+    const std::string base(PathBaseName(f.path));
     const auto& exts = ctx.rules.allowed_extensions;
     const auto& names = ctx.rules.allowed_names;
     if (std::find(names.begin(), names.end(), base) == names.end() &&

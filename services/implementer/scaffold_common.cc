@@ -126,6 +126,18 @@ std::string EndSentence(std::string text) {
   return text;
 }
 
+std::string IntegrationPointsSentence(const v1::Analysis& analysis) {
+  if (analysis.integration_points().empty()) return "";
+  std::string points = "Integration points found by the analyzer:";
+  size_t shown = 0;
+  for (const auto& p : analysis.integration_points()) {
+    if (shown++ == kMaxIntegrationPointsShown) break;
+    points += (shown > 1 ? "; " : " ") + OneLine(p.file());
+    if (!p.symbol().empty()) points += " (" + OneLine(p.symbol()) + ")";
+  }
+  return EndSentence(points);
+}
+
 std::string PascalCase(std::string_view identifier) {
   std::string out;
   bool upper = true;

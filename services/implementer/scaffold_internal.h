@@ -54,6 +54,12 @@ std::vector<std::string> WrapWords(std::string_view text, size_t width,
                                    bool (*breakable)(std::string_view word) = nullptr);
 // `text` ending a sentence: '.' appended unless it already ends in '.', '!' or '?'.
 std::string EndSentence(std::string text);
+// Integration points a generated file's documentation names, at most.
+inline constexpr size_t kMaxIntegrationPointsShown = 5;
+// "Integration points found by the analyzer: a.go (Save); b.go." for the first
+// kMaxIntegrationPointsShown points, one line; "" when the analysis has none.
+std::string IntegrationPointsSentence(const v1::Analysis& analysis);
+
 // "shipping_insurance" -> "ShippingInsurance".
 std::string PascalCase(std::string_view identifier);
 

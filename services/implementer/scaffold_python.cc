@@ -16,7 +16,6 @@ namespace {
 using recommendation::QuoteForMessage;
 
 constexpr size_t kMaxImports = 10;
-constexpr size_t kMaxIntegrationPointsShown = 5;
 
 // Top-level names the generated module defines or imports; an integration package with one
 // of these names would be shadowed, so it is not imported.
@@ -171,9 +170,9 @@ std::string ModuleSource(const v1::Recommendation& rec, const v1::Analysis& anal
   if (!source.empty()) doc += "\n\nSource: " + source;
   if (!analysis.integration_points().empty()) {
     doc += "\n\nIntegration points found by the analyzer:";
-    int shown = 0;
+    size_t shown = 0;
     for (const auto& p : analysis.integration_points()) {
-      if (shown++ == static_cast<int>(kMaxIntegrationPointsShown)) break;
+      if (shown++ == kMaxIntegrationPointsShown) break;
       doc += "\n  - " + OneLine(p.file());
       if (!p.symbol().empty()) doc += ": " + OneLine(p.symbol());
       if (!p.reason().empty()) doc += " (" + OneLine(p.reason()) + ")";

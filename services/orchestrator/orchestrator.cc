@@ -424,15 +424,7 @@ absl::Status Orchestrator::OnEvent(const bus::Message& message) {
       // Every attempt's model calls cost money, failed ones too: sum them all.
       v1::ModelUsage usage;
       if (!row.usage.empty()) usage.ParseFromString(row.usage);
-      const v1::ModelUsage& add = result.usage();
-      if (usage.provider().empty()) usage.set_provider(add.provider());
-      if (usage.model().empty()) usage.set_model(add.model());
-      if (usage.model().find(add.model()) == std::string::npos)
-        usage.set_model(usage.model() + ", " + add.model());
-      usage.set_calls(usage.calls() + add.calls());
-      usage.set_prompt_tokens(usage.prompt_tokens() + add.prompt_tokens());
-      usage.set_completion_tokens(usage.completion_tokens() + add.completion_tokens());
-      usage.set_cost_usd(usage.cost_usd() + add.cost_usd());
+      runtime::AddUsage(usage, result.usage());
       tx.exec_params("UPDATE deployments SET usage = $2 WHERE id = $1::uuid", row.id,
                      pqxx::binarystring(usage.SerializeAsString()));
     }

@@ -117,13 +117,7 @@ absl::StatusOr<TesterStep::Generated> TesterStep::GenerateTests(const v1::StepCo
     return out;
   }
   // The change set's usage is the deployment's so far: the llm provider's budget reads it.
-  v1::ModelUsage* total = change_set.mutable_usage();
-  if (total->provider().empty()) total->set_provider(out.usage.provider());
-  if (total->model().empty()) total->set_model(out.usage.model());
-  total->set_calls(total->calls() + out.usage.calls());
-  total->set_prompt_tokens(total->prompt_tokens() + out.usage.prompt_tokens());
-  total->set_completion_tokens(total->completion_tokens() + out.usage.completion_tokens());
-  total->set_cost_usd(total->cost_usd() + out.usage.cost_usd());
+  runtime::AddUsage(*change_set.mutable_usage(), out.usage);
   return out;
 }
 

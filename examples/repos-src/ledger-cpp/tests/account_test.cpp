@@ -1,6 +1,7 @@
 // account.h: normal sides and balances.
-#include "check.h"
 #include "ledger/account.h"
+
+#include "check.h"
 
 int main() {
   using ledger::AccountKind;

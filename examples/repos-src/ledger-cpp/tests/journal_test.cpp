@@ -1,9 +1,10 @@
 // journal.h: posting balanced entries and reading balances. Run with "post", "reject" or
 // "balance".
+#include "ledger/journal.h"
+
 #include <cstring>
 
 #include "check.h"
-#include "ledger/journal.h"
 
 namespace {
 
@@ -23,7 +24,8 @@ void Post() {
 
 void Reject() {
   ledger::Journal journal = OpenBooks();
-  CHECK(!journal.Post({"2024-01-02", "unbalanced", {{"cash", 5000, 0}, {"sales", 0, 4000}}}).empty());
+  CHECK(
+      !journal.Post({"2024-01-02", "unbalanced", {{"cash", 5000, 0}, {"sales", 0, 4000}}}).empty());
   CHECK(!journal.Post({"2024-01-02", "unknown", {{"cash", 10, 0}, {"bank", 0, 10}}}).empty());
   CHECK(!journal.Post({"2024-01-02", "one line", {{"cash", 0, 0}}}).empty());
   CHECK(journal.size() == 0);

@@ -1,8 +1,9 @@
 // money.h: parsing, formatting and basis points. Run with "parse" or "format".
+#include "ledger/money.h"
+
 #include <cstring>
 
 #include "check.h"
-#include "ledger/money.h"
 
 namespace {
 
