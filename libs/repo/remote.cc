@@ -395,6 +395,11 @@ std::string RedactUrl(std::string_view url) {
   return std::string(url.substr(0, range->first)) + std::string(url.substr(range->second + 1));
 }
 
+fs::path MirrorPath(std::string_view url, const fs::path& cache_root) {
+  // "sha256:" + 64 hex; the first 16 hex name the mirror.
+  return cache_root / (Sha256Digest(RedactUrl(url)).substr(7, 16) + ".git");
+}
+
 absl::Status PushBranch(const Repository& repo, std::string_view remote_url,
                         std::string_view branch, const Credentials& creds, bool force) {
   EnsureInit();
@@ -469,12 +474,11 @@ absl::StatusOr<fs::path> SyncMirror(std::string_view url, const fs::path& cache_
   EnsureInit();
   SLIPWAY_RETURN_IF_ERROR(CheckUrl(url));
   CallContext ctx(url, creds);
-  // "sha256:" + 64 hex; the first 16 hex name the mirror.
-  const std::string key = Sha256Digest(ctx.shown_url).substr(7, 16);
+  const fs::path mirror = MirrorPath(url, cache_root);
+  const std::string key = mirror.stem().string();
   std::error_code ec;
   fs::create_directories(cache_root, ec);
   if (ec) return InternalFs("create mirror cache", cache_root, ec);
-  const fs::path mirror = cache_root / (key + ".git");
   SLIPWAY_ASSIGN_OR_RETURN(FileLock lock, FileLock::Acquire(cache_root / (key + ".lock")));
 
   if (auto existing = Repository::Open(mirror); existing.ok()) {

@@ -62,8 +62,7 @@ struct Credentials {
 
 // Deletes refs/heads/<branch> at `remote_url` (pushes ":refs/heads/<branch>"). A branch the
 // remote does not have is success.
-[[nodiscard]] absl::Status DeleteRemoteBranch(const Repository& repo,
-                                              std::string_view remote_url,
+[[nodiscard]] absl::Status DeleteRemoteBranch(const Repository& repo, std::string_view remote_url,
                                               std::string_view branch, const Credentials& creds);
 
 // The 40-hex commit id refs/heads/<branch> points to at `remote_url` (an ls-remote; no
@@ -83,6 +82,11 @@ struct Credentials {
 [[nodiscard]] absl::StatusOr<std::filesystem::path> SyncMirror(
     std::string_view url, const std::filesystem::path& cache_root, const Credentials& creds,
     int depth = 0);
+
+// The folder SyncMirror keeps the mirror of `url` in: cache_root/<first 16 hex of
+// sha256(RedactUrl(url))>.git, so the same repository reached with other credentials shares
+// one mirror. The folder may not exist yet. Pure: touches no file.
+std::filesystem::path MirrorPath(std::string_view url, const std::filesystem::path& cache_root);
 
 // `url` with user info removed ("https://user:tok@host/x" -> "https://host/x",
 // "git@host:x" -> "host:x"); other URLs and local paths unchanged. Safe to log.

@@ -1,12 +1,6 @@
 #include "libs/repo/remote.h"
 
-#include <arpa/inet.h>
-#include <fcntl.h>
 #include <httplib.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -15,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -22,6 +17,7 @@
 
 #include "gtest/gtest.h"
 #include "libs/core/status.h"
+#include "tests/harness/git_daemon.h"
 
 namespace slipway::repo {
 namespace {
@@ -65,31 +61,6 @@ void Commit(const fs::path& work, const std::string& file, const std::string& co
   Git(work, "commit -qm " + Quote("change " + file));
 }
 
-// A TCP port nobody listens on right now: bind port 0, read it back, close.
-int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-  socklen_t len = sizeof(addr);
-  EXPECT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
-bool Accepts(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
-  ::close(fd);
-  return ok;
-}
-
 std::string ReadAll(const fs::path& path) {
   std::ifstream in(path);
   std::stringstream ss;
@@ -101,8 +72,8 @@ class RemoteTest : public ::testing::Test {
  protected:
   void SetUp() override {
     static std::atomic<int> counter{0};
-    dir_ = fs::temp_directory_path() / ("slipway-remote-test-" + std::to_string(::getpid()) +
-                                        "-" + std::to_string(counter++));
+    dir_ = fs::temp_directory_path() /
+           ("slipway-remote-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     work_ = dir_ / "work";
@@ -142,48 +113,16 @@ class RemoteTest : public ::testing::Test {
 
   // Serves dir_ over git:// with pushes enabled.
   void StartDaemon() {
-    port_ = FreePort();
-    const std::string exec_path = Sh("git --exec-path");
-    const std::string daemon = exec_path + "/git-daemon";
-    const std::string base = "--base-path=" + dir_.string();
-    const std::string port = "--port=" + std::to_string(port_);
-    const std::string log = (dir_ / "daemon.log").string();
-    daemon_pid_ = ::fork();
-    ASSERT_GE(daemon_pid_, 0);
-    if (daemon_pid_ == 0) {
-      // receive-pack complains when a client disconnects without pushing (up to date,
-      // refused before sending); keep that out of the test output.
-      int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-      if (fd >= 0) ::dup2(fd, STDERR_FILENO);
-      ::execl(daemon.c_str(), daemon.c_str(), "--export-all", "--enable=receive-pack",
-              "--reuseaddr", base.c_str(), "--listen=127.0.0.1", port.c_str(),
-              static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    auto deadline = steady_clock::now() + std::chrono::seconds(20);
-    while (!Accepts(port_)) {
-      int status = 0;
-      ASSERT_EQ(::waitpid(daemon_pid_, &status, WNOHANG), 0) << "git daemon exited";
-      ASSERT_LT(steady_clock::now(), deadline) << "git daemon did not listen on " << port_;
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
+    daemon_ = std::make_unique<slipway::testing::GitDaemon>(dir_);
+    ASSERT_TRUE(daemon_->ok()) << daemon_->error();
   }
 
-  void StopDaemon() {
-    if (daemon_pid_ <= 0) return;
-    ::kill(daemon_pid_, SIGTERM);
-    int status = 0;
-    ::waitpid(daemon_pid_, &status, 0);
-    daemon_pid_ = -1;
-  }
+  void StopDaemon() { daemon_.reset(); }
 
-  std::string DaemonUrl() const {
-    return "git://127.0.0.1:" + std::to_string(port_) + "/remote.git";
-  }
+  std::string DaemonUrl() const { return daemon_->url("remote.git"); }
 
   fs::path dir_, work_, bare_;
-  pid_t daemon_pid_ = -1;
-  int port_ = 0;
+  std::unique_ptr<slipway::testing::GitDaemon> daemon_;
   Credentials none_;
 };
 
@@ -286,12 +225,12 @@ TEST_F(RemoteTest, HookRejectionIsFailedPreconditionWithTheHooksMessage) {
 
 TEST_F(RemoteTest, UnreachableRemoteIsRetryableUnavailable) {
   Repository repo = Open();
-  const std::string url = "git://127.0.0.1:" + std::to_string(FreePort()) + "/remote.git";
+  const std::string url =
+      "git://127.0.0.1:" + std::to_string(slipway::testing::FreeLoopbackPort()) + "/remote.git";
   absl::Status st = PushBranch(repo, url, "feature", none_);
   EXPECT_EQ(st.code(), absl::StatusCode::kUnavailable) << st;
   EXPECT_TRUE(IsRetryable(st));
-  EXPECT_EQ(RemoteBranchTip(url, "feature", none_).status().code(),
-            absl::StatusCode::kUnavailable);
+  EXPECT_EQ(RemoteBranchTip(url, "feature", none_).status().code(), absl::StatusCode::kUnavailable);
   auto mirror = SyncMirror(url, dir_ / "cache", none_);
   EXPECT_EQ(mirror.status().code(), absl::StatusCode::kUnavailable) << mirror.status();
   for (const auto& entry : fs::directory_iterator(dir_ / "cache"))
@@ -301,12 +240,13 @@ TEST_F(RemoteTest, UnreachableRemoteIsRetryableUnavailable) {
 TEST_F(RemoteTest, TokenInUrlNeverAppearsInErrorsOrConfig) {
   Repository repo = Open();
   const std::string before = ReadAll(work_ / ".git" / "config");
-  const int port = FreePort();
+  const int port = slipway::testing::FreeLoopbackPort();
   Credentials creds;
   creds.token = "tok-creds-5f1e2d";
   for (const char* scheme : {"http", "https", "git"}) {
-    const std::string url =
-        std::string(scheme) + "://bot:tok-url-9c8b7a@127.0.0.1:" + std::to_string(port) + "/remote.git";
+    const std::string url = std::string(scheme) +
+                            "://bot:tok-url-9c8b7a@127.0.0.1:" + std::to_string(port) +
+                            "/remote.git";
     absl::Status st = PushBranch(repo, url, "feature", creds);
     EXPECT_FALSE(st.ok());
     EXPECT_EQ(st.message().find("tok-url-9c8b7a"), absl::string_view::npos) << st;

@@ -176,20 +176,3 @@ absl::Status Repository::Checkout(std::string_view commit, const std::filesystem
 }
 
 }  // namespace slipway::repo
-
-namespace slipway::repo {
-
-absl::StatusOr<Repository> OpenTarget(const std::string& url) {
-  std::string path = url;
-  if (path.rfind("file://", 0) == 0) path = path.substr(7);
-  if (path.find("://") != std::string::npos || path.rfind("git@", 0) == 0)
-    return absl::UnimplementedError(fmt::format(
-        "repository {}: remote repositories are not supported yet; pass a local path", url));
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec))
-    return absl::NotFoundError(fmt::format("repository {}: {}", url,
-                                           ec ? ec.message() : std::string("no such path")));
-  return Repository::Open(path);
-}
-
-}  // namespace slipway::repo

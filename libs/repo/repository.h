@@ -62,11 +62,3 @@ class Repository {
 std::string GitError(std::string_view what);
 
 }  // namespace slipway::repo
-
-namespace slipway::repo {
-
-// Opens the repository a deployment targets: a local path or a file:// URL. Remote URLs are
-// UNIMPLEMENTED until the mirror cache exists; a missing path is NOT_FOUND.
-absl::StatusOr<Repository> OpenTarget(const std::string& url);
-
-}  // namespace slipway::repo

@@ -10,6 +10,8 @@
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "libs/bus/embedded_broker.h"
@@ -44,6 +46,84 @@ void AddCommonOptions(CLI::App& app, CommonConfig& c, const std::string& default
   app.add_option("--log-format", c.log_format, "text|json")
       ->envname("SLIPWAY_LOG_FORMAT")
       ->check(CLI::IsMember({"text", "json"}));
+  AddTargetOptions(app, c.target_options);
+}
+
+void AddTargetOptions(CLI::App& app, TargetOptions& t, const std::string& mirror_default) {
+  app.add_option("--mirror-dir", t.mirror_dir,
+                 fmt::format("where remote target repositories are mirrored ({})", mirror_default))
+      ->envname("SLIPWAY_MIRROR_DIR");
+  app.add_option("--git-token-file", t.token_file,
+                 "file holding the token for https remotes (else SLIPWAY_GIT_TOKEN)")
+      ->envname("SLIPWAY_GIT_TOKEN_FILE");
+  app.add_option("--ssh-key", t.ssh_key,
+                 "private key file for ssh remotes, <key>.pub beside it (else the ssh agent)")
+      ->envname("SLIPWAY_SSH_KEY");
+}
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string StripTrailingSpace(std::string text) {
+  size_t end = text.find_last_not_of(" \t\r\n\f\v");
+  text.erase(end == std::string::npos ? 0 : end + 1);
+  return text;
+}
+
+// The variable's value; nullptr when it is unset or empty.
+const char* EnvOrNull(const char* name) {
+  const char* value = std::getenv(name);
+  return value != nullptr && *value != '\0' ? value : nullptr;
+}
+
+}  // namespace
+
+fs::path DefaultMirrorRoot() {
+  // XDG: a relative XDG_CACHE_HOME is invalid and ignored.
+  if (const char* xdg = EnvOrNull("XDG_CACHE_HOME"); xdg != nullptr && *xdg == '/')
+    return fs::path(xdg) / "slipway" / "mirrors";
+  if (const char* home = EnvOrNull("HOME"))
+    return fs::path(home) / ".cache" / "slipway" / "mirrors";
+  std::error_code ec;
+  fs::path tmp = fs::temp_directory_path(ec);
+  return (ec ? fs::path("/tmp") : tmp) / "slipway-mirrors";
+}
+
+absl::StatusOr<repo::TargetConfig> ResolveTargets(const TargetOptions& t,
+                                                  const fs::path& default_mirror_root) {
+  repo::TargetConfig config;
+  config.mirror_root = t.mirror_dir.empty() ? default_mirror_root : fs::path(t.mirror_dir);
+  if (!t.token_file.empty()) {
+    // The token's file is named in errors, never its content.
+    std::error_code ec;
+    if (!fs::is_regular_file(t.token_file, ec))
+      return absl::InvalidArgumentError(
+          fmt::format("--git-token-file (SLIPWAY_GIT_TOKEN_FILE) {}: not a readable file{}",
+                      t.token_file, ec ? " (" + ec.message() + ")" : std::string()));
+    std::ifstream in(t.token_file, std::ios::binary);
+    std::stringstream content;
+    content << in.rdbuf();
+    if (!in.is_open() || in.bad())
+      return absl::InvalidArgumentError(fmt::format(
+          "--git-token-file (SLIPWAY_GIT_TOKEN_FILE) {}: cannot be read", t.token_file));
+    config.credentials.token = StripTrailingSpace(content.str());
+    if (config.credentials.token.empty())
+      return absl::InvalidArgumentError(
+          fmt::format("--git-token-file (SLIPWAY_GIT_TOKEN_FILE) {}: is empty", t.token_file));
+  } else if (const char* token = EnvOrNull("SLIPWAY_GIT_TOKEN")) {
+    config.credentials.token = StripTrailingSpace(token);
+  }
+  if (!t.ssh_key.empty()) {
+    std::error_code ec;
+    if (!fs::is_regular_file(t.ssh_key, ec))
+      return absl::InvalidArgumentError(
+          fmt::format("--ssh-key (SLIPWAY_SSH_KEY) {}: no such file", t.ssh_key));
+    config.credentials.ssh_private_key = t.ssh_key;
+    if (fs::is_regular_file(t.ssh_key + ".pub", ec))
+      config.credentials.ssh_public_key = t.ssh_key + ".pub";
+  }
+  return config;
 }
 
 absl::Status Finalize(CommonConfig& c, const std::string& service) {
@@ -56,6 +136,9 @@ absl::Status Finalize(CommonConfig& c, const std::string& service) {
     ::gethostname(host, sizeof host - 1);
     c.replica_id = fmt::format("{}-{}:{}", service, host, ::getpid());
   }
+  auto targets = ResolveTargets(c.target_options, DefaultMirrorRoot());
+  if (!targets.ok()) return targets.status();
+  c.targets = std::move(*targets);
   return absl::OkStatus();
 }
 

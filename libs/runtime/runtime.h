@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -15,6 +16,7 @@
 
 #include "absl/status/statusor.h"
 #include "libs/bus/bus.h"
+#include "libs/repo/target.h"
 #include "libs/store/outbox_relay.h"
 #include "libs/store/store.h"
 
@@ -23,6 +25,15 @@ class App;
 }
 
 namespace slipway::runtime {
+
+// Where target repositories come from, as given on the command line or in the environment;
+// ResolveTargets turns it into a repo::TargetConfig. There is no flag for the token itself, so
+// it never shows in `ps`: it comes from SLIPWAY_GIT_TOKEN or from the token file.
+struct TargetOptions {
+  std::string mirror_dir;  // --mirror-dir, SLIPWAY_MIRROR_DIR
+  std::string token_file;  // --git-token-file, SLIPWAY_GIT_TOKEN_FILE
+  std::string ssh_key;     // --ssh-key, SLIPWAY_SSH_KEY: private key path
+};
 
 struct CommonConfig {
   std::string brokers;                                // SLIPWAY_BROKERS
@@ -33,14 +44,37 @@ struct CommonConfig {
   std::string log_format = "text";                    // SLIPWAY_LOG_FORMAT: text | json
   std::map<std::string, std::string> kafka;           // extra librdkafka properties (--kafka k=v)
   std::map<std::string, std::string> kafka_consumer;  // for consumers only (embedded stack)
+  TargetOptions target_options;                       // the flags; Finalize fills `targets`
+  repo::TargetConfig targets;                         // mirror folder and git credentials
 };
 
 // Registers --brokers, --database-url, --grpc-listen, --replica-id, --log-level, --log-format,
-// each also read from its SLIPWAY_* environment variable.
+// --kafka and the target options (AddTargetOptions), each also read from its SLIPWAY_*
+// environment variable.
 void AddCommonOptions(CLI::App& app, CommonConfig& config, const std::string& default_listen);
 
-// Checks required values; fills replica_id. INVALID_ARGUMENT names the missing option.
+// Registers --mirror-dir, --git-token-file and --ssh-key (SLIPWAY_MIRROR_DIR,
+// SLIPWAY_GIT_TOKEN_FILE, SLIPWAY_SSH_KEY). The `slipway` CLI adds them to `run` and `dev`.
+// `mirror_default` describes the default mirror folder in the help text.
+void AddTargetOptions(CLI::App& app, TargetOptions& options,
+                      const std::string& mirror_default = "$XDG_CACHE_HOME/slipway/mirrors");
+
+// Checks required values; fills replica_id, and `targets` from `target_options` with
+// DefaultMirrorRoot() as the default mirror folder. INVALID_ARGUMENT names the missing option
+// or the unreadable file.
 absl::Status Finalize(CommonConfig& config, const std::string& service);
+
+// $XDG_CACHE_HOME/slipway/mirrors, else $HOME/.cache/slipway/mirrors, else
+// <temp dir>/slipway-mirrors.
+std::filesystem::path DefaultMirrorRoot();
+
+// The TargetConfig `options` describe: the mirror folder (`default_mirror_root` when none is
+// given), the token (from the token file when one is named, its trailing whitespace stripped;
+// otherwise from SLIPWAY_GIT_TOKEN), the ssh private key and, when "<key>.pub" exists, its
+// public key. INVALID_ARGUMENT naming the file when the token file is unreadable or empty, or
+// the ssh key does not exist.
+absl::StatusOr<repo::TargetConfig> ResolveTargets(const TargetOptions& options,
+                                                  const std::filesystem::path& default_mirror_root);
 
 // `text` as the inside of a JSON string.
 std::string JsonEscape(const std::string& text);

@@ -17,7 +17,8 @@ absl::StatusOr<std::unique_ptr<StepServiceHost>> StepServiceHost::Start(
   auto infra = ConnectInfrastructure(common);
   if (!infra.ok()) return infra.status();
   h->infra_ = std::move(*infra);
-  auto handler = factory(*h->infra_.pool);
+  h->targets_ = repo::Targets(common.targets);
+  auto handler = factory(*h->infra_.pool, h->targets_);
   if (!handler.ok()) return handler.status();
   h->handler_ = std::move(*handler);
   for (int i = 0; i < workers; ++i) {

@@ -10,15 +10,18 @@
 #include <thread>
 #include <vector>
 
+#include "libs/repo/target.h"
 #include "libs/runtime/runtime.h"
 #include "libs/runtime/step_worker.h"
 #include "libs/store/artifact_store.h"
 
 namespace slipway::runtime {
 
-// Builds the service's handler once the store is up.
-using HandlerFactory =
-    std::function<absl::StatusOr<std::unique_ptr<StepHandler>>(store::ConnectionPool& pool)>;
+// Builds the service's handler once the store is up. `targets` opens the repositories a
+// deployment targets (CommonConfig::targets); the host owns it and it outlives the handler, so
+// the handler may keep a reference.
+using HandlerFactory = std::function<absl::StatusOr<std::unique_ptr<StepHandler>>(
+    store::ConnectionPool& pool, const repo::Targets& targets)>;
 
 class StepServiceHost {
  public:
@@ -37,6 +40,7 @@ class StepServiceHost {
   StepServiceHost() = default;
   std::atomic<bool> stop_{false};
   Infrastructure infra_;
+  repo::Targets targets_;  // before handler_: the handler refers to it
   std::unique_ptr<StepHandler> handler_;
   std::vector<std::unique_ptr<StepWorker>> workers_;
   std::vector<std::thread> threads_;

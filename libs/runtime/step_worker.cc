@@ -74,10 +74,11 @@ absl::Status StepWorker::Process(const bus::Message& message) {
     // A command the saga no longer waits for (the deployment was cancelled or failed, or this
     // attempt timed out and another one replaced it) must not act on the repository.
     auto r = tx.exec_params(
-        "SELECT 1 FROM deployments WHERE id = $1::uuid AND status = $2 AND current_step = $3 "
-        "AND attempt = $4",
+        "SELECT 1 FROM deployments WHERE id = $1::uuid AND status IN ($2, $5) "
+        "AND current_step = $3 AND attempt = $4",
         command.deployment_id(), static_cast<int>(v1::DEPLOYMENT_STATUS_RUNNING),
-        static_cast<int>(command.step()), command.attempt());
+        static_cast<int>(command.step()), command.attempt(),
+        static_cast<int>(v1::DEPLOYMENT_STATUS_COMPENSATING));
     current = !r.empty();
     return absl::OkStatus();
   }));

@@ -22,15 +22,16 @@ absl::StatusOr<runtime::HandlerFactory> FactoryFor(const std::string& service,
                                                    const StackOptions& options) {
   using Result = absl::StatusOr<std::unique_ptr<runtime::StepHandler>>;
   if (service == "safety")
-    return [](store::ConnectionPool& p) -> Result {
-      return std::make_unique<safety::SafetyStep>(p, safety::SafetyOptions{});
+    return [](store::ConnectionPool& p, const repo::Targets& t) -> Result {
+      return std::make_unique<safety::SafetyStep>(p, safety::SafetyOptions{}, t);
     };
   if (service == "mapper")
-    return
-        [](store::ConnectionPool& p) -> Result { return std::make_unique<mapper::MapperStep>(p); };
+    return [](store::ConnectionPool& p, const repo::Targets& t) -> Result {
+      return std::make_unique<mapper::MapperStep>(p, t);
+    };
   if (service == "analyzer")
-    return [](store::ConnectionPool& p) -> Result {
-      return std::make_unique<analyzer::AnalyzerStep>(p);
+    return [](store::ConnectionPool& p, const repo::Targets& t) -> Result {
+      return std::make_unique<analyzer::AnalyzerStep>(p, analyzer::AnalyzerOptions{}, t);
     };
   std::shared_ptr<const implementer::Providers> providers = options.providers;
   if (!providers) {
@@ -39,20 +40,22 @@ absl::StatusOr<runtime::HandlerFactory> FactoryFor(const std::string& service,
     providers = *made;
   }
   if (service == "implementer")
-    return [providers](store::ConnectionPool& p) -> Result {
-      return std::make_unique<implementer::ImplementerStep>(p, providers);
+    return [providers](store::ConnectionPool& p, const repo::Targets& t) -> Result {
+      return std::make_unique<implementer::ImplementerStep>(p, providers, t);
     };
   if (service == "tester") {
     auto wall = std::chrono::milliseconds(static_cast<int64_t>(options.test_timeout_s * 1000));
-    return [wall, providers](store::ConnectionPool& p) -> Result {
+    return [wall, providers](store::ConnectionPool& p, const repo::Targets& t) -> Result {
       tester::TesterOptions o;
       o.limits.wall = wall;
-      return std::make_unique<tester::TesterStep>(p, o, tester::TestPolicy{}, providers);
+      return std::make_unique<tester::TesterStep>(p, o, t, tester::TestPolicy{}, providers);
     };
   }
   if (service == "git")
-    return [](store::ConnectionPool& p) -> Result {
-      return std::make_unique<gitsvc::GitStep>(p, gitsvc::GitStepOptions{});
+    return [git = options.git](store::ConnectionPool& p, const repo::Targets& t) -> Result {
+      auto step = gitsvc::GitStep::Create(p, git, t);
+      if (!step.ok()) return step.status();
+      return std::unique_ptr<runtime::StepHandler>(std::move(*step));
     };
   return absl::InvalidArgumentError(fmt::format("unknown service '{}'", service));
 }
@@ -73,6 +76,9 @@ absl::StatusOr<std::unique_ptr<EmbeddedStack>> EmbeddedStack::Start(const StackO
   // The embedded broker answers an empty fetch only when its wait runs out (it does not wake
   // a waiting fetch when data arrives, as Kafka does): keep the wait short.
   common.kafka_consumer["fetch.wait.max.ms"] = std::to_string(options.fetch_wait_ms);
+  common.targets = options.targets;
+  if (common.targets.mirror_root.empty())
+    common.targets.mirror_root = std::filesystem::absolute(options.state_dir) / "mirrors";
   if (options.run_orchestrator) {
     common.grpc_listen = options.grpc_listen;
     common.replica_id = "orchestrator";

@@ -11,8 +11,10 @@
 
 #include "absl/status/statusor.h"
 #include "libs/bus/embedded_broker.h"
+#include "libs/repo/target.h"
 #include "libs/runtime/step_host.h"
 #include "libs/store/embedded_postgres.h"
+#include "services/git/step.h"
 #include "services/implementer/providers.h"
 #include "services/orchestrator/orchestrator_host.h"
 
@@ -33,6 +35,11 @@ struct StackOptions {
   std::shared_ptr<const implementer::Providers> providers;
   std::string log_level = "warn";
   int fetch_wait_ms = 2;
+  // Mirror folder and git credentials of the step services; an empty mirror_root means
+  // state_dir/"mirrors".
+  repo::TargetConfig targets;
+  // The git service's options (branch names, and full-pr's forge, pull request and checks).
+  gitsvc::GitStepOptions git;
 };
 
 class EmbeddedStack {

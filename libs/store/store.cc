@@ -110,6 +110,10 @@ CREATE TABLE artifact_index (
     {3, "model usage", R"sql(
 ALTER TABLE deployments ADD COLUMN usage bytea;
 )sql"},
+    {4, "pull requests and compensation", R"sql(
+ALTER TABLE deployments ADD COLUMN git bytea;
+ALTER TABLE deployments ADD COLUMN final_status int NOT NULL DEFAULT 0;
+)sql"},
 };
 
 absl::Status FromException(const std::exception& e) {

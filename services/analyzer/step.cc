@@ -34,8 +34,7 @@ absl::StatusOr<v1::SymbolIndex> AnalyzerStep::SymbolsFor(const v1::StepCommand& 
   // An index made without ctags is not cached: the next run may have it.
   if (built->indexer() != "built-in scanner") {
     if (auto st = artifacts_.Remember(kIndexKind, map.tree_hash(), *digest); !st.ok()) return st;
-    if (auto st = artifacts_.Remember(kLatestIndexKind, command.repository(), *digest);
-        !st.ok())
+    if (auto st = artifacts_.Remember(kLatestIndexKind, command.repository(), *digest); !st.ok())
       return st;
   }
   return built;
@@ -45,16 +44,16 @@ absl::StatusOr<v1::StepResult> AnalyzerStep::Handle(const v1::StepCommand& comma
   v1::RepositoryMap map;
   if (auto st = runtime::LoadArtifact(artifacts_, command, "repository_map", map); !st.ok())
     return st;
-  auto repo = repo::OpenTarget(command.repository());
-  if (!repo.ok()) return runtime::Failed(std::string(repo.status().message()));
+  auto repo = targets_.Open(command.repository(), command.base_commit());
+  if (!repo.ok())
+    return runtime::Failed(std::string(repo.status().message()), IsRetryable(repo.status()));
   bool cached = false;
   auto symbols = SymbolsFor(command, map, *repo, cached);
   if (!symbols.ok()) {
     if (IsRetryable(symbols.status())) return symbols.status();
     return runtime::Failed(std::string(symbols.status().message()));
   }
-  auto analysis =
-      Analyze(command.recommendation(), map, *repo, command.base_commit(), &*symbols);
+  auto analysis = Analyze(command.recommendation(), map, *repo, command.base_commit(), &*symbols);
   if (!analysis.ok()) return runtime::Failed(std::string(analysis.status().message()));
   auto digest = artifacts_.PutMessage(*analysis);
   if (!digest.ok()) return digest.status();

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "libs/repo/repository.h"
+#include "libs/repo/target.h"
 #include "libs/runtime/step_worker.h"
 #include "libs/store/artifact_store.h"
 #include "slipway/v1/artifacts.pb.h"
@@ -13,14 +14,15 @@
 namespace slipway::analyzer {
 
 struct AnalyzerOptions {
-  int symbol_workers = 2;        // ctags processes per index build
-  std::string ctags = "ctags";   // program name or path
+  int symbol_workers = 2;       // ctags processes per index build
+  std::string ctags = "ctags";  // program name or path
 };
 
 class AnalyzerStep final : public runtime::StepHandler {
  public:
-  explicit AnalyzerStep(store::ConnectionPool& pool, AnalyzerOptions options = {})
-      : artifacts_(pool), options_(std::move(options)) {}
+  // `targets` must outlive the step.
+  AnalyzerStep(store::ConnectionPool& pool, AnalyzerOptions options, const repo::Targets& targets)
+      : artifacts_(pool), options_(std::move(options)), targets_(targets) {}
   absl::StatusOr<v1::StepResult> Handle(const v1::StepCommand& command) override;
 
  private:
@@ -30,6 +32,7 @@ class AnalyzerStep final : public runtime::StepHandler {
 
   store::ArtifactStore artifacts_;
   AnalyzerOptions options_;
+  const repo::Targets& targets_;
 };
 
 }  // namespace slipway::analyzer

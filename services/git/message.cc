@@ -22,60 +22,6 @@ void EnsureLibgit2() {
   std::call_once(once, [] { git_libgit2_init(); });
 }
 
-// Length of a valid UTF-8 sequence at `s[i]`, 0 when invalid.
-size_t Utf8SequenceLength(std::string_view s, size_t i) {
-  unsigned char c = static_cast<unsigned char>(s[i]);
-  size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-  if (len == 0 || i + len > s.size()) return 0;
-  for (size_t k = 1; k < len; ++k)
-    if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 0;
-  return len;
-}
-
-// Valid UTF-8 with '\n' line ends only: CR and tabs become spaces (CRLF a newline), other
-// control characters are dropped, invalid bytes become U+FFFD.
-std::string CleanText(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size();) {
-    size_t len = Utf8SequenceLength(s, i);
-    if (len == 0) {
-      out += "\xEF\xBF\xBD";
-      ++i;
-      continue;
-    }
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (len == 1) {
-      if (c == '\r' && i + 1 < s.size() && s[i + 1] == '\n') {
-        // the '\n' follows
-      } else if (c == '\n') {
-        out += '\n';
-      } else if (c == '\t' || c == '\r') {
-        out += ' ';
-      } else if (c >= 0x20 && c != 0x7f) {
-        out += static_cast<char>(c);
-      }
-    } else {
-      out.append(s.substr(i, len));
-    }
-    i += len;
-  }
-  return out;
-}
-
-// One line: newlines become spaces, runs of spaces collapse, ends trimmed.
-std::string OneLine(std::string_view s) {
-  std::string clean = CleanText(s);
-  std::string out;
-  for (char c : clean) {
-    if (c == '\n') c = ' ';
-    if (c == ' ' && (out.empty() || out.back() == ' ')) continue;
-    out += c;
-  }
-  while (!out.empty() && out.back() == ' ') out.pop_back();
-  return out;
-}
-
 // At most `max` bytes, cut at a UTF-8 boundary.
 std::string CutUtf8(std::string s, size_t max) {
   if (s.size() <= max) return s;
@@ -126,18 +72,6 @@ std::string Limited(const std::string& text, size_t max) {
   return fmt::format("{}\n[... {} more bytes not shown]", CutUtf8(text, max), text.size() - max);
 }
 
-std::string SourceLine(const v1::Source& source) {
-  std::vector<std::string> parts;
-  if (!source.kind().empty()) parts.push_back(OneLine(source.kind()));
-  if (!source.title().empty()) parts.push_back(fmt::format("\"{}\"", OneLine(source.title())));
-  if (!source.chapter().empty()) parts.push_back("chapter " + OneLine(source.chapter()));
-  if (!source.author().empty()) parts.push_back("by " + OneLine(source.author()));
-  if (!source.uri().empty()) parts.push_back(fmt::format("<{}>", OneLine(source.uri())));
-  std::string line;
-  for (const auto& p : parts) line += (line.empty() ? "" : ", ") + p;
-  return CutUtf8(line, 1024);
-}
-
 std::string_view ActionLetter(v1::ChangedFile::Action action) {
   return action == v1::ChangedFile::ACTION_MODIFY ? "M" : "A";
 }
@@ -151,6 +85,59 @@ std::string TrailerValue(std::string_view s) {
 }
 
 }  // namespace
+
+std::string CleanText(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size();) {
+    size_t len = Utf8SequenceLength(s, i);
+    if (len == 0) {
+      out += "\xEF\xBF\xBD";
+      ++i;
+      continue;
+    }
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (len == 1) {
+      if (c == '\r' && i + 1 < s.size() && s[i + 1] == '\n') {
+        // the '\n' follows
+      } else if (c == '\n') {
+        out += '\n';
+      } else if (c == '\t' || c == '\r') {
+        out += ' ';
+      } else if (c >= 0x20 && c != 0x7f) {
+        out += static_cast<char>(c);
+      }
+    } else {
+      out.append(s.substr(i, len));
+    }
+    i += len;
+  }
+  return out;
+}
+
+std::string OneLine(std::string_view s) {
+  std::string clean = CleanText(s);
+  std::string out;
+  for (char c : clean) {
+    if (c == '\n') c = ' ';
+    if (c == ' ' && (out.empty() || out.back() == ' ')) continue;
+    out += c;
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
+std::string SourceLine(const v1::Source& source) {
+  std::vector<std::string> parts;
+  if (!source.kind().empty()) parts.push_back(OneLine(source.kind()));
+  if (!source.title().empty()) parts.push_back(fmt::format("\"{}\"", OneLine(source.title())));
+  if (!source.chapter().empty()) parts.push_back("chapter " + OneLine(source.chapter()));
+  if (!source.author().empty()) parts.push_back("by " + OneLine(source.author()));
+  if (!source.uri().empty()) parts.push_back(fmt::format("<{}>", OneLine(source.uri())));
+  std::string line;
+  for (const auto& p : parts) line += (line.empty() ? "" : ", ") + p;
+  return CutUtf8(line, 1024);
+}
 
 std::string BranchName(const std::string& prefix, const std::string& title,
                        const std::string& deployment_id) {

@@ -32,4 +32,17 @@ std::string CommitMessage(const CommitRequest& request);
 // True when `message` ends with the trailer "Slipway-Deployment: <deployment_id>".
 bool HasDeploymentTrailer(const std::string& message, const std::string& deployment_id);
 
+// Text helpers shared with the pull request body (pull_request.h).
+
+// Valid UTF-8 with '\n' line ends only: CR and tabs become spaces (CRLF a newline), other
+// control characters are dropped, bytes that are not well-formed UTF-8 become U+FFFD.
+std::string CleanText(std::string_view s);
+
+// CleanText on one line: newlines become spaces, runs of spaces collapse, ends trimmed.
+std::string OneLine(std::string_view s);
+
+// The source on one line, at most 1024 bytes: kind, "title", chapter X, by author, <uri>
+// (the parts that are set). "" when nothing is set.
+std::string SourceLine(const v1::Source& source);
+
 }  // namespace slipway::gitsvc

@@ -14,7 +14,8 @@ int main(int argc, char** argv) {
   return runtime::StepServiceMain(
       argc, argv, "implementer",
       [&](CLI::App& app) { implementer::AddProviderFlags(app, settings); },
-      [&](store::ConnectionPool& pool) -> absl::StatusOr<std::unique_ptr<runtime::StepHandler>> {
+      [&](store::ConnectionPool& pool,
+          const repo::Targets& targets) -> absl::StatusOr<std::unique_ptr<runtime::StepHandler>> {
         if (!providers) {
           auto made = implementer::Providers::Make(settings);
           if (!made.ok()) return made.status();
@@ -22,6 +23,6 @@ int main(int argc, char** argv) {
           spdlog::info("providers: {} (default {})", providers->Describe(),
                        settings.default_provider);
         }
-        return std::make_unique<implementer::ImplementerStep>(pool, providers);
+        return std::make_unique<implementer::ImplementerStep>(pool, providers, targets);
       });
 }

@@ -21,8 +21,9 @@ absl::StatusOr<v1::StepResult> ImplementerStep::Handle(const v1::StepCommand& co
     return st;
   auto provider = providers_->For(rec);
   if (!provider.ok()) return runtime::Failed(std::string(provider.status().message()));
-  auto repo = repo::OpenTarget(command.repository());
-  if (!repo.ok()) return runtime::Failed(std::string(repo.status().message()));
+  auto repo = targets_.Open(command.repository(), command.base_commit());
+  if (!repo.ok())
+    return runtime::Failed(std::string(repo.status().message()), IsRetryable(repo.status()));
   ImplementRequest request{rec, map, analysis, *repo, command.base_commit()};
   auto change_set = (*provider)->Implement(request);
   if (!change_set.ok()) {

@@ -5,6 +5,7 @@
 
 #include <memory>
 
+#include "libs/repo/target.h"
 #include "libs/runtime/step_worker.h"
 #include "libs/store/artifact_store.h"
 #include "services/implementer/providers.h"
@@ -13,13 +14,16 @@ namespace slipway::implementer {
 
 class ImplementerStep final : public runtime::StepHandler {
  public:
-  ImplementerStep(store::ConnectionPool& pool, std::shared_ptr<const Providers> providers)
-      : artifacts_(pool), providers_(std::move(providers)) {}
+  // `targets` must outlive the step.
+  ImplementerStep(store::ConnectionPool& pool, std::shared_ptr<const Providers> providers,
+                  const repo::Targets& targets)
+      : artifacts_(pool), providers_(std::move(providers)), targets_(targets) {}
   absl::StatusOr<v1::StepResult> Handle(const v1::StepCommand& command) override;
 
  private:
   store::ArtifactStore artifacts_;
   std::shared_ptr<const Providers> providers_;
+  const repo::Targets& targets_;
 };
 
 }  // namespace slipway::implementer

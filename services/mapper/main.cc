@@ -6,7 +6,8 @@ int main(int argc, char** argv) {
   using namespace slipway;
   return runtime::StepServiceMain(
       argc, argv, "mapper", nullptr,
-      [](store::ConnectionPool& pool) -> absl::StatusOr<std::unique_ptr<runtime::StepHandler>> {
-        return std::make_unique<mapper::MapperStep>(pool);
+      [](store::ConnectionPool& pool,
+         const repo::Targets& targets) -> absl::StatusOr<std::unique_ptr<runtime::StepHandler>> {
+        return std::make_unique<mapper::MapperStep>(pool, targets);
       });
 }

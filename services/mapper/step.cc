@@ -3,14 +3,13 @@
 #include <fmt/format.h>
 
 #include "libs/core/status.h"
-#include "libs/repo/repository.h"
 #include "services/mapper/mapper.h"
 
 namespace slipway::mapper {
 namespace {
 constexpr char kCacheKind[] = "repository_map/v2";  // by tree; bumped with the map's content
 constexpr char kCommitKind[] = "repository_map_commit/v2";  // by commit: the map as stored
-}
+}  // namespace
 
 absl::StatusOr<v1::StepResult> MapperStep::Handle(const v1::StepCommand& command) {
   // A commit mapped before costs one lookup: its map is already stored under its digest.
@@ -22,8 +21,9 @@ absl::StatusOr<v1::StepResult> MapperStep::Handle(const v1::StepCommand& command
       return result;
     }
   }
-  auto repo = repo::OpenTarget(command.repository());
-  if (!repo.ok()) return runtime::Failed(std::string(repo.status().message()));
+  auto repo = targets_.Open(command.repository(), command.base_commit());
+  if (!repo.ok())
+    return runtime::Failed(std::string(repo.status().message()), IsRetryable(repo.status()));
   // The map depends only on the tree: another commit of the same tree costs a lookup and a copy.
   auto tree = repo->TreeId(command.base_commit());
   if (!tree.ok()) return runtime::Failed(std::string(tree.status().message()));

@@ -2,6 +2,7 @@
 // the RepositoryMap as an artifact ("repository_map").
 #pragma once
 
+#include "libs/repo/target.h"
 #include "libs/runtime/step_worker.h"
 #include "libs/store/artifact_store.h"
 
@@ -9,11 +10,14 @@ namespace slipway::mapper {
 
 class MapperStep final : public runtime::StepHandler {
  public:
-  explicit MapperStep(store::ConnectionPool& pool) : artifacts_(pool) {}
+  // `targets` must outlive the step.
+  MapperStep(store::ConnectionPool& pool, const repo::Targets& targets)
+      : artifacts_(pool), targets_(targets) {}
   absl::StatusOr<v1::StepResult> Handle(const v1::StepCommand& command) override;
 
  private:
   store::ArtifactStore artifacts_;
+  const repo::Targets& targets_;
 };
 
 }  // namespace slipway::mapper

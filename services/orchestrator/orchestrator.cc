@@ -26,7 +26,8 @@ constexpr char kSource[] = "slipway-orchestrator";
 constexpr char kColumns[] =
     "id::text, repository, mode, status, current_step, attempt, recommendation, base_commit, "
     "branch, commit_id, artifacts::text, tests, error, failed_step, rejected_field, trace_id, "
-    "extract(epoch from created_at), extract(epoch from updated_at), version, seq, usage";
+    "extract(epoch from created_at), extract(epoch from updated_at), version, seq, usage, git, "
+    "final_status";
 
 struct Row {
   std::string id;
@@ -49,6 +50,9 @@ struct Row {
   int64_t version = 0;
   int64_t seq = 0;
   std::string usage;  // serialized ModelUsage, summed over every step result
+  std::string git;    // serialized GitOutcome, merged from the git service's results
+  // While COMPENSATING: how the deployment ends once compensation is done.
+  v1::DeploymentStatus final_status = v1::DEPLOYMENT_STATUS_UNSPECIFIED;
 };
 
 Row ReadRow(const pqxx::row& r) {
@@ -74,6 +78,8 @@ Row ReadRow(const pqxx::row& r) {
   row.version = r[18].as<int64_t>();
   row.seq = r[19].as<int64_t>();
   if (!r[20].is_null()) row.usage = pqxx::binarystring(r[20]).str();
+  if (!r[21].is_null()) row.git = pqxx::binarystring(r[21]).str();
+  row.final_status = static_cast<v1::DeploymentStatus>(r[22].as<int>());
   return row;
 }
 
@@ -104,6 +110,7 @@ v1::Deployment ToProto(pqxx::work& tx, const Row& row) {
   d.set_commit(row.commit);
   if (!row.tests.empty()) d.mutable_tests()->ParseFromString(row.tests);
   if (!row.usage.empty()) d.mutable_usage()->ParseFromString(row.usage);
+  if (!row.git.empty()) d.mutable_git()->ParseFromString(row.git);
   for (auto it = row.artifacts.begin(); it != row.artifacts.end(); ++it)
     (*d.mutable_artifacts())[it.key()] = it.value().get<std::string>();
   *d.mutable_created_at() = FromEpoch(row.created_at);
@@ -168,7 +175,9 @@ namespace {
 
 // Queues the command for `step` (attempt `attempt`) after `delay`, and records the attempt.
 void Dispatch(pqxx::work& tx, const Row& row, const SagaConfig& config, v1::Step step,
-              uint32_t attempt, std::chrono::milliseconds delay) {
+              uint32_t attempt, std::chrono::milliseconds delay,
+              v1::DeploymentStatus status = v1::DEPLOYMENT_STATUS_RUNNING,
+              const std::string& reason = "") {
   v1::StepCommand cmd;
   cmd.set_command_id(fmt::format("{}/{}/{}", row.id, StepName(step), attempt));
   cmd.set_deployment_id(row.id);
@@ -180,8 +189,25 @@ void Dispatch(pqxx::work& tx, const Row& row, const SagaConfig& config, v1::Step
   cmd.set_repository(row.repository);
   cmd.set_base_commit(row.base_commit);
   cmd.set_mode(row.mode);
+  cmd.set_trace_id(row.trace_id);
+  cmd.set_reason(reason);
   for (auto it = row.artifacts.begin(); it != row.artifacts.end(); ++it)
     (*cmd.mutable_artifacts())[it.key()] = it.value().get<std::string>();
+  if (!row.git.empty()) cmd.mutable_git()->ParseFromString(row.git);
+  if (step == v1::STEP_GIT) {
+    // The pull request describes every step: the last successful attempt of each.
+    auto done = tx.exec_params(
+        "SELECT step, attempt, COALESCE(duration_ms, 0), summary FROM deployment_steps "
+        "WHERE deployment_id = $1::uuid AND status = 'succeeded' ORDER BY started_at, step",
+        row.id);
+    for (const auto& r : done) {
+      auto* p = cmd.add_previous();
+      p->set_step(static_cast<v1::Step>(r[0].as<int>()));
+      p->set_attempt(r[1].as<uint32_t>());
+      p->set_duration_ms(r[2].as<double>());
+      p->set_summary(r[3].as<std::string>());
+    }
+  }
   auto timeout = TimeoutFor(config, step);
   *cmd.mutable_deadline() = TimeUtil::MillisecondsToTimestamp(
       std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -205,18 +231,18 @@ void Dispatch(pqxx::work& tx, const Row& row, const SagaConfig& config, v1::Step
       "UPDATE deployments SET status = $2, current_step = $3, attempt = $4, "
       "step_started_at = now() + make_interval(secs => $5), "
       "step_deadline = now() + make_interval(secs => $6) WHERE id = $1::uuid",
-      row.id, static_cast<int>(v1::DEPLOYMENT_STATUS_RUNNING), static_cast<int>(step), attempt,
-      delay_s, delay_s + timeout_s);
+      row.id, static_cast<int>(status), static_cast<int>(step), attempt, delay_s,
+      delay_s + timeout_s);
   Touch(tx, row.id);
-  AnnounceUpdate(tx, row, v1::DEPLOYMENT_STATUS_RUNNING, step,
-                 attempt > 1 ? "step-retried" : "step-started", "");
+  AnnounceUpdate(tx, row, status, step, attempt > 1 ? "step-retried" : "step-started", "");
 }
 
 // Starts the oldest queued deployment of `repository`, if any and if none is running.
 void ReleaseQueue(pqxx::work& tx, const std::string& repository, const SagaConfig& config) {
-  auto running =
-      tx.exec_params("SELECT 1 FROM deployments WHERE repository = $1 AND status = $2 LIMIT 1",
-                     repository, static_cast<int>(v1::DEPLOYMENT_STATUS_RUNNING));
+  auto running = tx.exec_params(
+      "SELECT 1 FROM deployments WHERE repository = $1 AND status IN ($2, $3) LIMIT 1", repository,
+      static_cast<int>(v1::DEPLOYMENT_STATUS_RUNNING),
+      static_cast<int>(v1::DEPLOYMENT_STATUS_COMPENSATING));
   if (!running.empty()) return;
   auto next =
       tx.exec_params(fmt::format("SELECT {} FROM deployments WHERE repository = $1 AND status = $2 "
@@ -232,13 +258,17 @@ void LockRepository(pqxx::work& tx, const std::string& repository) {
   tx.exec_params("SELECT pg_advisory_xact_lock(hashtext($1))", repository);
 }
 
-void Finish(pqxx::work& tx, const Row& row, v1::DeploymentStatus status, v1::Step failed_step,
-            const std::string& error, const SagaConfig& config) {
-  // Commands not yet published (a retry waiting for its backoff) must not run any more.
+// Commands not yet published (a retry waiting for its backoff) must not run any more.
+void DropQueuedCommands(pqxx::work& tx, const Row& row) {
   tx.exec_params(
       "DELETE FROM outbox WHERE key = $1 AND published_at IS NULL AND topic LIKE "
       "'slipway.commands.%'",
       row.id);
+}
+
+void Finish(pqxx::work& tx, const Row& row, v1::DeploymentStatus status, v1::Step failed_step,
+            const std::string& error, const SagaConfig& config) {
+  DropQueuedCommands(tx, row);
   tx.exec_params(
       "UPDATE deployments SET status = $2, failed_step = $3, error = $4, finished_at = now(), "
       "step_deadline = NULL WHERE id = $1::uuid",
@@ -247,6 +277,24 @@ void Finish(pqxx::work& tx, const Row& row, v1::DeploymentStatus status, v1::Ste
   AnnounceUpdate(tx, row, status, row.step, "finished", error);
   LockRepository(tx, row.repository);
   ReleaseQueue(tx, row.repository, config);
+}
+
+// Ends a deployment that failed or was cancelled (`status`). A full-pr deployment that got as
+// far as the git step may have pushed a branch and opened a pull request: it becomes
+// COMPENSATING and the git service undoes them first (STEP_COMPENSATE); the result of that
+// step finishes it with `status`.
+void FailOrCompensate(pqxx::work& tx, const Row& row, v1::DeploymentStatus status,
+                      v1::Step failed_step, const std::string& error, const SagaConfig& config) {
+  if (!NeedsCompensation(row.mode, row.step)) {
+    Finish(tx, row, status, failed_step, error, config);
+    return;
+  }
+  DropQueuedCommands(tx, row);
+  tx.exec_params(
+      "UPDATE deployments SET final_status = $2, failed_step = $3, error = $4 WHERE id = $1::uuid",
+      row.id, static_cast<int>(status), static_cast<int>(failed_step), error);
+  Dispatch(tx, row, config, v1::STEP_COMPENSATE, 1, std::chrono::milliseconds(0),
+           v1::DEPLOYMENT_STATUS_COMPENSATING, error);
 }
 
 // The deployment an earlier submission with `request_id` created.
@@ -260,6 +308,32 @@ absl::Status SameRequest(pqxx::work& tx, const std::string& request_id, std::str
 absl::Status NotAnId(const std::string& id) {
   return absl::InvalidArgumentError(
       fmt::format("'{}' is not a deployment id (expected a UUID)", id.substr(0, 64)));
+}
+
+// How a COMPENSATING deployment ends.
+v1::DeploymentStatus FinalStatus(const Row& row) {
+  return row.final_status == v1::DEPLOYMENT_STATUS_CANCELLED ? v1::DEPLOYMENT_STATUS_CANCELLED
+                                                             : v1::DEPLOYMENT_STATUS_FAILED;
+}
+
+// `stored` (a serialized GitOutcome) updated with what a git service result reports: each part
+// the result carries replaces the stored one (a retried step reports its parts whole).
+std::string MergeGit(const std::string& stored, const v1::GitOutcome& update) {
+  v1::GitOutcome git;
+  if (!stored.empty()) git.ParseFromString(stored);
+  if (!update.branch().empty()) {
+    git.set_branch(update.branch());
+    git.set_commit(update.commit());
+    git.set_created(update.created());
+  }
+  if (update.pushed()) {
+    git.set_pushed(true);
+    git.set_remote(update.remote());
+  }
+  if (update.has_pull_request()) *git.mutable_pull_request() = update.pull_request();
+  if (update.has_checks()) *git.mutable_checks() = update.checks();
+  if (update.has_compensation()) *git.mutable_compensation() = update.compensation();
+  return git.SerializeAsString();
 }
 
 std::string Truncated(const std::string& s, size_t max) {
@@ -294,11 +368,6 @@ absl::StatusOr<v1::Deployment> Orchestrator::Submit(const v1::SubmitRequest& req
   if (invalid.ok() && !v1::Mode_IsValid(mode))
     invalid = recommendation::InvalidFieldError(
         "mode", fmt::format("mode: unknown value {}", static_cast<int>(mode)));
-  if (invalid.ok() && mode == v1::MODE_FULL_PR)
-    invalid = recommendation::InvalidFieldError(
-        "mode",
-        "mode: full-pr needs a forge connection, which this version does not have yet; use "
-        "local-commit or dry-run");
   if (!v1::Mode_IsValid(mode)) mode = v1::MODE_UNSPECIFIED;
 
   if (!invalid.ok()) {
@@ -402,8 +471,9 @@ absl::Status Orchestrator::OnEvent(const bus::Message& message) {
         std::string(result.ok() ? "succeeded" : "failed"),
         static_cast<double>(result.handler_micros()) / 1000.0, result.summary(), result.error(),
         result.worker());
-    if (row.status != v1::DEPLOYMENT_STATUS_RUNNING || row.step != result.step() ||
-        row.attempt != result.attempt()) {
+    const bool compensating = row.status == v1::DEPLOYMENT_STATUS_COMPENSATING;
+    if ((row.status != v1::DEPLOYMENT_STATUS_RUNNING && !compensating) ||
+        row.step != result.step() || row.attempt != result.attempt()) {
       spdlog::info("deployment {}: late result for {} attempt {} ignored", row.id,
                    StepName(result.step()), result.attempt());
       return absl::OkStatus();
@@ -417,6 +487,11 @@ absl::Status Orchestrator::OnEvent(const bus::Message& message) {
         "commit_id = COALESCE(NULLIF($5, ''), commit_id) WHERE id = $1::uuid",
         row.id, row.artifacts.dump(), row.base_commit, result.git().branch(),
         result.git().commit());
+    if (result.has_git()) {
+      row.git = MergeGit(row.git, result.git());
+      tx.exec_params("UPDATE deployments SET git = $2 WHERE id = $1::uuid", row.id,
+                     pqxx::binarystring(row.git));
+    }
     if (result.has_tests())
       tx.exec_params("UPDATE deployments SET tests = $2 WHERE id = $1::uuid", row.id,
                      pqxx::binarystring(result.tests().SerializeAsString()));
@@ -428,7 +503,16 @@ absl::Status Orchestrator::OnEvent(const bus::Message& message) {
       tx.exec_params("UPDATE deployments SET usage = $2 WHERE id = $1::uuid", row.id,
                      pqxx::binarystring(usage.SerializeAsString()));
     }
-    if (result.ok()) {
+    if (compensating) {
+      if (result.ok() || !result.retryable() || row.attempt >= config_.max_attempts) {
+        std::string error = row.error;
+        if (!result.ok()) error += fmt::format(" (compensation failed: {})", result.error());
+        Finish(tx, row, FinalStatus(row), row.failed_step, error, config_);
+      } else {
+        Dispatch(tx, row, config_, row.step, row.attempt + 1, RetryDelay(config_, row.attempt + 1),
+                 v1::DEPLOYMENT_STATUS_COMPENSATING, row.error);
+      }
+    } else if (result.ok()) {
       v1::Step next = NextStep(row.mode, row.step);
       if (next == v1::STEP_UNSPECIFIED)
         Finish(tx, row, v1::DEPLOYMENT_STATUS_SUCCEEDED, v1::STEP_UNSPECIFIED, "", config_);
@@ -441,8 +525,8 @@ absl::Status Orchestrator::OnEvent(const bus::Message& message) {
           row.id, static_cast<int>(row.step), row.attempt);
       Dispatch(tx, row, config_, row.step, row.attempt + 1, RetryDelay(config_, row.attempt + 1));
     } else {
-      Finish(tx, row, v1::DEPLOYMENT_STATUS_FAILED, row.step,
-             fmt::format("{}: {}", StepName(row.step), result.error()), config_);
+      FailOrCompensate(tx, row, v1::DEPLOYMENT_STATUS_FAILED, row.step,
+                       fmt::format("{}: {}", StepName(row.step), result.error()), config_);
     }
     return absl::OkStatus();
   });
@@ -454,10 +538,11 @@ absl::StatusOr<int> Orchestrator::ExpireDeadlines() {
   int handled = 0;
   absl::Status st = pool_.Transact([&](pqxx::work& tx) -> absl::Status {
     auto rows = tx.exec_params(
-        fmt::format("SELECT {} FROM deployments WHERE status = $1 AND step_deadline < now() "
-                    "ORDER BY step_deadline LIMIT 20 FOR UPDATE SKIP LOCKED",
+        fmt::format("SELECT {} FROM deployments WHERE status IN ($1, $2) AND step_deadline < "
+                    "now() ORDER BY step_deadline LIMIT 20 FOR UPDATE SKIP LOCKED",
                     kColumns),
-        static_cast<int>(v1::DEPLOYMENT_STATUS_RUNNING));
+        static_cast<int>(v1::DEPLOYMENT_STATUS_RUNNING),
+        static_cast<int>(v1::DEPLOYMENT_STATUS_COMPENSATING));
     for (const auto& r : rows) {
       Row row = ReadRow(r);
       auto timeout = TimeoutFor(config_, row.step);
@@ -467,14 +552,21 @@ absl::StatusOr<int> Orchestrator::ExpireDeadlines() {
           "duration_ms = extract(epoch from now() - started_at) * 1000 "
           "WHERE deployment_id = $1::uuid AND step = $2 AND attempt = $3",
           row.id, static_cast<int>(row.step), row.attempt, why);
+      const bool compensating = row.status == v1::DEPLOYMENT_STATUS_COMPENSATING;
       if (row.attempt < config_.max_attempts) {
         spdlog::warn("deployment {}: {} attempt {}: {}; retrying", row.id, StepName(row.step),
                      row.attempt, why);
-        Dispatch(tx, row, config_, row.step, row.attempt + 1, RetryDelay(config_, row.attempt + 1));
-      } else {
-        Finish(tx, row, v1::DEPLOYMENT_STATUS_FAILED, row.step,
-               fmt::format("{}: {} (after {} attempts)", StepName(row.step), why, row.attempt),
+        Dispatch(tx, row, config_, row.step, row.attempt + 1, RetryDelay(config_, row.attempt + 1),
+                 row.status, compensating ? row.error : "");
+      } else if (compensating) {
+        Finish(tx, row, FinalStatus(row), row.failed_step,
+               fmt::format("{} (compensation: {} after {} attempts)", row.error, why, row.attempt),
                config_);
+      } else {
+        FailOrCompensate(
+            tx, row, v1::DEPLOYMENT_STATUS_FAILED, row.step,
+            fmt::format("{}: {} (after {} attempts)", StepName(row.step), why, row.attempt),
+            config_);
       }
       ++handled;
     }
@@ -495,15 +587,15 @@ absl::StatusOr<v1::Deployment> Orchestrator::Cancel(const std::string& id,
     LockRepository(tx, repo[0][0].as<std::string>());
     auto loaded = Load(tx, id, true);
     if (!loaded) return absl::NotFoundError(fmt::format("deployment {} not found", id));
-    if (IsTerminal(loaded->status))
+    if (IsTerminal(loaded->status) || loaded->status == v1::DEPLOYMENT_STATUS_COMPENSATING)
       return absl::FailedPreconditionError(
           fmt::format("deployment {} already {}", id, StatusName(loaded->status)));
     tx.exec_params(
         "UPDATE deployment_steps SET status = 'cancelled', finished_at = now() "
         "WHERE deployment_id = $1::uuid AND status = 'running'",
         id);
-    Finish(tx, *loaded, v1::DEPLOYMENT_STATUS_CANCELLED, v1::STEP_UNSPECIFIED,
-           reason.empty() ? "cancelled" : "cancelled: " + reason, config_);
+    FailOrCompensate(tx, *loaded, v1::DEPLOYMENT_STATUS_CANCELLED, v1::STEP_UNSPECIFIED,
+                     reason.empty() ? "cancelled" : "cancelled: " + reason, config_);
     return absl::OkStatus();
   });
   if (!st.ok()) return st;

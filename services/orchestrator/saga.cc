@@ -6,6 +6,7 @@ std::vector<v1::Step> StepsFor(v1::Mode mode) {
   std::vector<v1::Step> steps = {v1::STEP_SAFETY_PRE, v1::STEP_MAP,  v1::STEP_ANALYZE,
                                  v1::STEP_IMPLEMENT,  v1::STEP_TEST, v1::STEP_SAFETY_POST};
   if (mode != v1::MODE_DRY_RUN) steps.push_back(v1::STEP_GIT);
+  if (mode == v1::MODE_FULL_PR) steps.push_back(v1::STEP_CHECKS);
   return steps;
 }
 
@@ -30,6 +31,8 @@ std::string ServiceFor(v1::Step step) {
     case v1::STEP_TEST:
       return "tester";
     case v1::STEP_GIT:
+    case v1::STEP_CHECKS:
+    case v1::STEP_COMPENSATE:
       return "git";
     default:
       return "";
@@ -52,6 +55,10 @@ std::string StepName(v1::Step step) {
       return "safety-post";
     case v1::STEP_GIT:
       return "git";
+    case v1::STEP_CHECKS:
+      return "checks";
+    case v1::STEP_COMPENSATE:
+      return "compensate";
     default:
       return "intake";
   }
@@ -67,6 +74,10 @@ std::chrono::milliseconds RetryDelay(const SagaConfig& config, uint32_t attempt)
   auto d = config.retry_backoff;
   for (uint32_t i = 2; i < attempt && d < std::chrono::minutes(5); ++i) d *= 2;
   return d;
+}
+
+bool NeedsCompensation(v1::Mode mode, v1::Step step) {
+  return mode == v1::MODE_FULL_PR && (step == v1::STEP_GIT || step == v1::STEP_CHECKS);
 }
 
 bool IsTerminal(v1::DeploymentStatus s) {
@@ -88,6 +99,8 @@ std::string StatusName(v1::DeploymentStatus s) {
       return "rejected";
     case v1::DEPLOYMENT_STATUS_CANCELLED:
       return "cancelled";
+    case v1::DEPLOYMENT_STATUS_COMPENSATING:
+      return "compensating";
     default:
       return "unknown";
   }

@@ -14,12 +14,15 @@ namespace slipway::orchestrator {
 struct SagaConfig {
   std::chrono::milliseconds step_timeout{300'000};
   std::map<v1::Step, std::chrono::milliseconds> step_timeouts = {
-      {v1::STEP_TEST, std::chrono::milliseconds(900'000)}};
+      {v1::STEP_TEST, std::chrono::milliseconds(900'000)},
+      // The git service follows the pull request's checks for up to --checks-timeout (30 min
+      // by default) inside the step.
+      {v1::STEP_CHECKS, std::chrono::milliseconds(2'400'000)}};
   uint32_t max_attempts = 3;                      // per step, the first included
   std::chrono::milliseconds retry_backoff{1000};  // doubled each attempt
 };
 
-// Steps of `mode` in order (dry-run: 1-6; local-commit and full-pr: 1-7).
+// Steps of `mode` in order (dry-run: 1-6; local-commit: 1-7; full-pr: 1-7 and checks).
 std::vector<v1::Step> StepsFor(v1::Mode mode);
 // The step after `step` in `mode`, or STEP_UNSPECIFIED when `step` is the last.
 v1::Step NextStep(v1::Mode mode, v1::Step step);
@@ -30,6 +33,10 @@ std::string StepName(v1::Step step);
 std::chrono::milliseconds TimeoutFor(const SagaConfig& config, v1::Step step);
 // Delay before attempt `attempt` (2, 3, ...).
 std::chrono::milliseconds RetryDelay(const SagaConfig& config, uint32_t attempt);
+// True when a deployment of `mode` that fails or is cancelled at `step` may have left a
+// branch or pull request on the forge: full-pr at the git step or later. Such a deployment
+// is COMPENSATING (STEP_COMPENSATE runs) before it ends.
+bool NeedsCompensation(v1::Mode mode, v1::Step step);
 bool IsTerminal(v1::DeploymentStatus status);
 std::string StatusName(v1::DeploymentStatus status);
 

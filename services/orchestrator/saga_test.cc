@@ -19,6 +19,20 @@ TEST(Saga, LocalCommitEndsWithGit) {
   EXPECT_EQ(NextStep(v1::MODE_LOCAL_COMMIT, v1::STEP_MAP), v1::STEP_ANALYZE);
 }
 
+TEST(Saga, FullPrFollowsChecksAndCompensatesFromGitOn) {
+  EXPECT_EQ(NextStep(v1::MODE_FULL_PR, v1::STEP_SAFETY_POST), v1::STEP_GIT);
+  EXPECT_EQ(NextStep(v1::MODE_FULL_PR, v1::STEP_GIT), v1::STEP_CHECKS);
+  EXPECT_EQ(NextStep(v1::MODE_FULL_PR, v1::STEP_CHECKS), v1::STEP_UNSPECIFIED);
+  EXPECT_EQ(ServiceFor(v1::STEP_CHECKS), "git");
+  EXPECT_EQ(ServiceFor(v1::STEP_COMPENSATE), "git");
+  EXPECT_TRUE(NeedsCompensation(v1::MODE_FULL_PR, v1::STEP_GIT));
+  EXPECT_TRUE(NeedsCompensation(v1::MODE_FULL_PR, v1::STEP_CHECKS));
+  EXPECT_FALSE(NeedsCompensation(v1::MODE_FULL_PR, v1::STEP_TEST));
+  EXPECT_FALSE(NeedsCompensation(v1::MODE_LOCAL_COMMIT, v1::STEP_GIT));
+  EXPECT_EQ(StatusName(v1::DEPLOYMENT_STATUS_COMPENSATING), "compensating");
+  EXPECT_FALSE(IsTerminal(v1::DEPLOYMENT_STATUS_COMPENSATING));
+}
+
 TEST(Saga, SafetyHandlesBothSafetySteps) {
   EXPECT_EQ(ServiceFor(v1::STEP_SAFETY_PRE), "safety");
   EXPECT_EQ(ServiceFor(v1::STEP_SAFETY_POST), "safety");

@@ -21,8 +21,9 @@ int main(int argc, char** argv) {
   };
   return runtime::StepServiceMain(
       argc, argv, "safety", options,
-      [&](store::ConnectionPool& pool) -> absl::StatusOr<std::unique_ptr<runtime::StepHandler>> {
+      [&](store::ConnectionPool& pool,
+          const repo::Targets& targets) -> absl::StatusOr<std::unique_ptr<runtime::StepHandler>> {
         o.breaker.cooldown = std::chrono::seconds(cooldown_s);
-        return std::make_unique<safety::SafetyStep>(pool, o);
+        return std::make_unique<safety::SafetyStep>(pool, o, targets);
       });
 }

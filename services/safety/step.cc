@@ -5,7 +5,6 @@
 #include "libs/changeset/change_set.h"
 #include "libs/core/status.h"
 #include "libs/recommendation/recommendation.h"
-#include "libs/repo/repository.h"
 
 namespace slipway::safety {
 
@@ -27,9 +26,11 @@ absl::StatusOr<v1::StepResult> SafetyStep::Before(const v1::StepCommand& command
     return st;
   if (auto st = recommendation::Validate(rec); !st.ok())
     return runtime::Failed(std::string(st.message()));
-  auto repo = repo::OpenTarget(command.repository());
+  // No base commit yet: the target is fetched, so the deployment starts from its current state.
+  auto repo = targets_.Open(command.repository(), command.base_commit());
   if (!repo.ok())
-    return runtime::Failed(fmt::format("repository unreachable: {}", repo.status().message()));
+    return runtime::Failed(fmt::format("repository unreachable: {}", repo.status().message()),
+                           IsRetryable(repo.status()));
   std::string base = rec.target().base_branch().empty() ? "HEAD" : rec.target().base_branch();
   auto commit = repo->ResolveCommit(base);
   if (!commit.ok())

@@ -6,6 +6,7 @@
 //    under a forbidden path.
 #pragma once
 
+#include "libs/repo/target.h"
 #include "libs/runtime/step_worker.h"
 #include "libs/store/artifact_store.h"
 #include "services/safety/circuit_breaker.h"
@@ -20,8 +21,12 @@ struct SafetyOptions {
 
 class SafetyStep final : public runtime::StepHandler {
  public:
-  SafetyStep(store::ConnectionPool& pool, SafetyOptions options)
-      : artifacts_(pool), breaker_(pool, options.breaker), options_(std::move(options)) {}
+  // `targets` must outlive the step.
+  SafetyStep(store::ConnectionPool& pool, SafetyOptions options, const repo::Targets& targets)
+      : artifacts_(pool),
+        breaker_(pool, options.breaker),
+        options_(std::move(options)),
+        targets_(targets) {}
   absl::StatusOr<v1::StepResult> Handle(const v1::StepCommand& command) override;
 
  private:
@@ -31,6 +36,7 @@ class SafetyStep final : public runtime::StepHandler {
   store::ArtifactStore artifacts_;
   CircuitBreaker breaker_;
   SafetyOptions options_;
+  const repo::Targets& targets_;
 };
 
 }  // namespace slipway::safety

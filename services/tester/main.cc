@@ -1,8 +1,8 @@
 // slipway-tester: runs target repositories' test suites in a sandbox and judges them against
 // the gates.
-#include <CLI/CLI.hpp>
-
 #include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
 
 #include "libs/runtime/step_host.h"
 #include "services/implementer/providers.h"
@@ -43,7 +43,8 @@ int main(int argc, char** argv) {
   };
   return runtime::StepServiceMain(
       argc, argv, "tester", options,
-      [&](store::ConnectionPool& pool) -> absl::StatusOr<std::unique_ptr<runtime::StepHandler>> {
+      [&](store::ConnectionPool& pool,
+          const repo::Targets& targets) -> absl::StatusOr<std::unique_ptr<runtime::StepHandler>> {
         tester::TesterOptions o;
         o.limits.wall = std::chrono::milliseconds(static_cast<int64_t>(timeout_s * 1000));
         o.limits.memory_bytes = static_cast<uint64_t>(memory_mib * 1024 * 1024);
@@ -51,6 +52,6 @@ int main(int argc, char** argv) {
         auto made = implementer::Providers::Make(providers);
         if (!made.ok()) return made.status();
         spdlog::info("test generation providers: {}", (*made)->Describe());
-        return std::make_unique<tester::TesterStep>(pool, o, policy, *made);
+        return std::make_unique<tester::TesterStep>(pool, o, targets, policy, *made);
       });
 }

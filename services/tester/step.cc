@@ -74,9 +74,9 @@ v1::StepResult StepResultFor(const v1::TestReport& report) {
 }
 
 absl::StatusOr<TesterStep::Generated> TesterStep::GenerateTests(const v1::StepCommand& command,
-                                                                 const repo::Repository& repo,
-                                                                 const v1::RepositoryMap& map,
-                                                                 v1::ChangeSet& change_set) {
+                                                                const repo::Repository& repo,
+                                                                const v1::RepositoryMap& map,
+                                                                v1::ChangeSet& change_set) {
   Generated out;
   const bool has_tests = std::any_of(change_set.files().begin(), change_set.files().end(),
                                      [](const v1::ChangedFile& f) { return f.is_test(); });
@@ -112,8 +112,8 @@ absl::StatusOr<TesterStep::Generated> TesterStep::GenerateTests(const v1::StepCo
     if (f.is_test()) out.paths.push_back(f.path());
   }
   if (absl::Status st = changeset::Validate(change_set); !st.ok()) {
-    out.failure = fmt::format("{} provider wrote invalid tests: {}", (*provider)->name(),
-                              st.message());
+    out.failure =
+        fmt::format("{} provider wrote invalid tests: {}", (*provider)->name(), st.message());
     return out;
   }
   // The change set's usage is the deployment's so far: the llm provider's budget reads it.
@@ -129,8 +129,9 @@ absl::StatusOr<v1::StepResult> TesterStep::Handle(const v1::StepCommand& command
     return st;
   if (auto st = runtime::LoadArtifact(artifacts_, command, "change_set", change_set); !st.ok())
     return st;
-  auto repo = repo::OpenTarget(command.repository());
-  if (!repo.ok()) return runtime::Failed(std::string(repo.status().message()));
+  auto repo = targets_.Open(command.repository(), command.base_commit());
+  if (!repo.ok())
+    return runtime::Failed(std::string(repo.status().message()), IsRetryable(repo.status()));
 
   // 2. What to run: the repository's .slipway.yaml (from the base commit) over the mapper's
   // command over this service's policy.

@@ -2,8 +2,8 @@
 // change set carries no tests, asks the deployment's provider (the implementer's, by the same
 // choice) to write them and stores the change set with them ("change_set", for the steps after
 // this one); runs the test command over base commit + change set in a sandbox, and stores the
-// TestReport ("test_report"). The step succeeds only when the gates pass; the report (and the failing
-// tests' names and the gates' verdict) is kept either way.
+// TestReport ("test_report"). The step succeeds only when the gates pass; the report (and the
+// failing tests' names and the gates' verdict) is kept either way.
 //
 // Handle runs on the step worker's thread, one command at a time. A .slipway.yaml that does
 // not parse, or no test command at all, fails the step (not retryable); infrastructure errors
@@ -13,6 +13,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "libs/repo/target.h"
 #include "libs/runtime/step_worker.h"
 #include "libs/store/artifact_store.h"
 #include "services/implementer/providers.h"
@@ -50,10 +51,13 @@ v1::StepResult StepResultFor(const v1::TestReport& report);
 class TesterStep final : public runtime::StepHandler {
  public:
   // `providers` write the tests of changes that carry none; null: tests are never generated.
-  TesterStep(store::ConnectionPool& pool, TesterOptions options, TestPolicy policy = {},
+  // `targets` must outlive the step.
+  TesterStep(store::ConnectionPool& pool, TesterOptions options, const repo::Targets& targets,
+             TestPolicy policy = {},
              std::shared_ptr<const implementer::Providers> providers = nullptr)
       : artifacts_(pool),
         options_(std::move(options)),
+        targets_(targets),
         policy_(std::move(policy)),
         providers_(std::move(providers)) {}
   absl::StatusOr<v1::StepResult> Handle(const v1::StepCommand& command) override;
@@ -70,11 +74,11 @@ class TesterStep final : public runtime::StepHandler {
   };
   absl::StatusOr<Generated> GenerateTests(const v1::StepCommand& command,
                                           const repo::Repository& repo,
-                                          const v1::RepositoryMap& map,
-                                          v1::ChangeSet& change_set);
+                                          const v1::RepositoryMap& map, v1::ChangeSet& change_set);
 
   store::ArtifactStore artifacts_;
   TesterOptions options_;
+  const repo::Targets& targets_;
   TestPolicy policy_;
   std::shared_ptr<const implementer::Providers> providers_;
 };

@@ -41,6 +41,16 @@ struct Repo {
   std::vector<std::string> deleted;
 };
 
+// The entry of `sha`, else the one set for "*" (any commit), else none.
+template <typename T>
+const std::vector<T>& ForSha(const std::map<std::string, std::vector<T>>& by_sha,
+                             const std::string& sha) {
+  static const std::vector<T> kNone;
+  auto it = by_sha.find(sha);
+  if (it == by_sha.end()) it = by_sha.find("*");
+  return it == by_sha.end() ? kNone : it->second;
+}
+
 Reply Error(int status, std::string message, Json errors = nullptr) {
   Json body = {{"message", std::move(message)},
                {"documentation_url", "https://docs.github.com/rest"}};
@@ -312,7 +322,7 @@ struct GitHubServer::State {
       if (rest[2] == "status") {
         Json items = Json::array();
         std::string combined = "success";
-        const auto& statuses = repo.statuses[sha];
+        const auto& statuses = ForSha(repo.statuses, sha);
         for (const GitHubStatus& status : statuses) {
           items.push_back({{"context", status.context},
                            {"state", status.state},
@@ -335,7 +345,7 @@ struct GitHubServer::State {
       if (rest[2] == "check-runs") {
         Json items = Json::array();
         uint64_t id = 1;
-        const auto& runs = repo.check_runs[sha];
+        const auto& runs = ForSha(repo.check_runs, sha);
         for (const GitHubCheckRun& run : runs) {
           items.push_back(
               {{"id", id++},

@@ -83,6 +83,7 @@ class GitHubServer {
                 std::vector<std::pair<std::string, std::string>> headers = {},
                 std::string body = "", int count = 1);
 
+  // `sha` "*" sets the answer for every commit that has none of its own.
   void SetStatuses(const std::string& repo, const std::string& sha,
                    std::vector<GitHubStatus> statuses);  // repo is "owner/name"
   void SetCheckRuns(const std::string& repo, const std::string& sha,

@@ -3,13 +3,12 @@
 //
 // Exit codes: 0 succeeded, 1 the deployment failed or was cancelled, 2 rejected input,
 // 3 infrastructure error.
+#include <fmt/ranges.h>
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/time_util.h>
 #include <grpcpp/grpcpp.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
-
-#include <fmt/ranges.h>
 
 #include <CLI/CLI.hpp>
 #include <filesystem>
@@ -19,11 +18,13 @@
 #include <sstream>
 
 #include "libs/core/status.h"
+#include "libs/recommendation/recommendation.h"
 #include "libs/repo/repository.h"
+#include "libs/repo/target.h"
 #include "libs/runtime/runtime.h"
 #include "libs/stack/embedded_stack.h"
-#include "libs/recommendation/recommendation.h"
 #include "services/analyzer/analyzer.h"
+#include "services/git/flags.h"
 #include "services/implementer/providers.h"
 #include "services/mapper/mapper.h"
 #include "services/orchestrator/saga.h"
@@ -128,6 +129,19 @@ void PrintResult(const v1::Deployment& d) {
   }
   if (!d.branch().empty()) std::cout << "  branch: " << d.branch() << "\n";
   if (!d.commit().empty()) std::cout << "  commit: " << d.commit() << "\n";
+  const auto& git = d.git();
+  if (git.pushed()) std::cout << "  pushed: " << git.remote() << "\n";
+  if (git.has_pull_request())
+    std::cout << fmt::format("  pull request: #{} {} ({})", git.pull_request().number(),
+                             git.pull_request().url(),
+                             git.pull_request().created() ? "opened" : "found open")
+              << "\n";
+  if (git.has_checks())
+    std::cout << fmt::format("  checks: {}{} — {}", git.checks().state(),
+                             git.checks().required() ? " (required)" : "", git.checks().detail())
+              << "\n";
+  if (git.has_compensation())
+    std::cout << "  compensation: " << git.compensation().detail() << "\n";
   if (d.has_tests())
     std::cout << fmt::format("  tests:  {} run, {} passed, {} failed, {} errors, {} skipped ({})",
                              d.tests().total(), d.tests().passed(), d.tests().failed(),
@@ -248,10 +262,10 @@ int SubmitAndFollow(v1::Deployments::Stub& stub, const v1::SubmitRequest& req, b
   return follow || d.status() == v1::DEPLOYMENT_STATUS_REJECTED ? ExitFor(d) : kOk;
 }
 
-// Opens `path` and resolves `rev`, printing the error and giving the exit code on failure.
+// Opens `path` (a local repository) and resolves `rev`.
 absl::StatusOr<std::pair<repo::Repository, std::string>> OpenAt(const std::string& path,
-                                                                 const std::string& rev) {
-  auto repo = repo::OpenTarget(path);
+                                                                const std::string& rev) {
+  auto repo = repo::Targets().Open(path);
   if (!repo.ok()) return repo.status();
   auto commit = repo->ResolveCommit(rev);
   if (!commit.ok()) return commit.status();
@@ -294,8 +308,7 @@ void PrintMap(const v1::RepositoryMap& m) {
   if (m.test_dirs_size() > 0) {
     std::cout << "tests in:";
     for (const auto& d : m.test_dirs()) std::cout << " " << d;
-    std::cout << (m.test_file_pattern().empty() ? "" : " (" + m.test_file_pattern() + ")")
-              << "\n";
+    std::cout << (m.test_file_pattern().empty() ? "" : " (" + m.test_file_pattern() + ")") << "\n";
   }
   if (m.entry_points_size() > 0) {
     std::cout << "entry points:";
@@ -325,8 +338,7 @@ void PrintMap(const v1::RepositoryMap& m) {
       std::cout << fmt::format("  {} ({}{}{})\n", w.path(), w.system(),
                                w.triggers_size() ? ", on " : "", fmt::join(w.triggers(), ", "));
       for (const auto& j : w.jobs())
-        for (const auto& c : j.commands())
-          std::cout << fmt::format("    {}: {}\n", j.name(), c);
+        for (const auto& c : j.commands()) std::cout << fmt::format("    {}: {}\n", j.name(), c);
       if (!w.error().empty()) std::cout << "    did not parse: " << w.error() << "\n";
     }
   }
@@ -426,7 +438,8 @@ int AnalyzeCommand(const std::string& path, const std::string& file, const std::
       path, commit.substr(0, 12), m->files_size(), map_ms, tags, symbols->files_size(),
       symbols->indexer(), index_ms, analyze_ms);
   std::cout << "language: " << a->language() << "\n";
-  if (a->kinds_size() > 0) std::cout << "asks for: " << fmt::format("{}", fmt::join(a->kinds(), ", ")) << "\n";
+  if (a->kinds_size() > 0)
+    std::cout << "asks for: " << fmt::format("{}", fmt::join(a->kinds(), ", ")) << "\n";
   std::cout << "integration points:\n";
   if (a->integration_points_size() == 0) std::cout << "  none matched\n";
   for (const auto& p : a->integration_points())
@@ -468,7 +481,7 @@ int main(int argc, char** argv) {
   auto* run = app.add_subcommand("run", "run one deployment on an embedded stack");
   run->add_option("recommendation", run_args.file, "recommendation JSON file")->required();
   run->add_option("--repo", run_args.repo, "target repository (overrides target.url)");
-  run->add_option("--mode", run_args.mode, "dry-run | local-commit")
+  run->add_option("--mode", run_args.mode, "dry-run | local-commit | full-pr")
       ->check(CLI::IsMember({"dry-run", "local-commit", "full-pr"}));
   run->add_option("--state-dir", state_dir, "embedded database folder (./.state)")
       ->envname("SLIPWAY_STATE_DIR");
@@ -477,11 +490,19 @@ int main(int argc, char** argv) {
   run->add_option("--test-timeout", test_timeout, "seconds for the test suite (600)");
   implementer::ProviderSettings providers;
   implementer::AddProviderFlags(*run, providers);
+  // Remote target repositories: mirrored under the state folder unless --mirror-dir says where.
+  runtime::TargetOptions target_options;
+  runtime::AddTargetOptions(*run, target_options, "<state-dir>/mirrors");
+  // The git service's flags: branch names, and full-pr's forge, pull request and checks.
+  gitsvc::GitFlags git_flags;
+  gitsvc::AddGitFlags(*run, git_flags);
 
   std::string dev_listen = "127.0.0.1:50051";
   auto* dev = app.add_subcommand("dev", "keep an embedded stack up for gRPC clients");
   dev->add_option("--grpc-listen", dev_listen, "orchestrator address (127.0.0.1:50051)");
   implementer::AddProviderFlags(*dev, providers);
+  runtime::AddTargetOptions(*dev, target_options, "<state-dir>/mirrors");
+  gitsvc::AddGitFlags(*dev, git_flags);
   dev->add_option("--state-dir", state_dir, "embedded database folder (./.state)")
       ->envname("SLIPWAY_STATE_DIR");
   dev->add_option("--log-level", log_level, "service log level (warn)")
@@ -492,7 +513,7 @@ int main(int argc, char** argv) {
   auto* submit = app.add_subcommand("submit", "submit a recommendation to an orchestrator");
   submit->add_option("recommendation", submit_args.file, "recommendation JSON file")->required();
   submit->add_option("--repo", submit_args.repo, "target repository (overrides target.url)");
-  submit->add_option("--mode", submit_args.mode, "dry-run | local-commit")
+  submit->add_option("--mode", submit_args.mode, "dry-run | local-commit | full-pr")
       ->check(CLI::IsMember({"dry-run", "local-commit", "full-pr"}));
   submit->add_option("--request-id", submit_args.request_id, "idempotency key");
   submit->add_flag("--watch", submit_watch, "follow the deployment to its end");
@@ -523,8 +544,10 @@ int main(int argc, char** argv) {
   std::string status_filter, repo_filter, page_token;
   uint32_t page_size = 20;
   auto* list = app.add_subcommand("list", "list deployments, newest first");
-  list->add_option("--status", status_filter, "queued|running|succeeded|failed|rejected|cancelled")
-      ->check(CLI::IsMember({"queued", "running", "succeeded", "failed", "rejected", "cancelled"}));
+  list->add_option("--status", status_filter,
+                   "queued|running|compensating|succeeded|failed|rejected|cancelled")
+      ->check(CLI::IsMember(
+          {"queued", "running", "compensating", "succeeded", "failed", "rejected", "cancelled"}));
   list->add_option("--repository", repo_filter, "only this repository");
   list->add_option("--page-size", page_size, "deployments per page (20)");
   list->add_option("--page-token", page_token, "from a previous page");
@@ -544,6 +567,23 @@ int main(int argc, char** argv) {
     o.test_timeout_s = test_timeout;
     o.orchestrator.test_timeout_s = test_timeout + 60;
     if (*dev) o.grpc_listen = dev_listen;
+    {
+      auto targets = runtime::ResolveTargets(target_options, fs::absolute(state_dir) / "mirrors");
+      if (!targets.ok()) {
+        std::cerr << "error: " << targets.status().message() << "\n";
+        return kRejected;
+      }
+      o.targets = *targets;
+      auto git = gitsvc::ResolveGitFlags(git_flags);
+      if (!git.ok()) {
+        std::cerr << "error: " << git.status().message() << "\n";
+        return kRejected;
+      }
+      o.git = *git;
+      // The orchestrator waits a little longer than the git service follows the checks.
+      o.orchestrator.checks_timeout_s =
+          static_cast<double>(o.git.pull_request.checks_timeout.count()) + 120;
+    }
     {
       auto made = implementer::Providers::Make(providers);
       if (!made.ok()) {
@@ -648,7 +688,7 @@ int main(int argc, char** argv) {
     r.set_page_size(page_size);
     r.set_page_token(page_token);
     r.set_repository(repo_filter);
-    for (int s = 1; s <= 6; ++s)
+    for (int s = 1; s <= v1::DeploymentStatus_MAX; ++s)
       if (StatusName(static_cast<v1::DeploymentStatus>(s)) == status_filter)
         r.set_status(static_cast<v1::DeploymentStatus>(s));
     grpc::ClientContext ctx;
