@@ -17,6 +17,7 @@
 
 #include "libs/core/digest.h"
 #include "libs/core/status.h"
+#include "libs/repo/file_lock.h"
 
 namespace slipway::repo {
 namespace {
@@ -316,45 +317,6 @@ absl::Status Upload(git_remote* remote, std::string refspec, CallContext& ctx,
   if (rc != 0) return RemoteError(rc, ctx, what);
   return absl::OkStatus();
 }
-
-// An exclusive flock on a file, released when destroyed. Works across threads too: each
-// holder opens its own file description.
-class FileLock {
- public:
-  static absl::StatusOr<FileLock> Acquire(const fs::path& path) {
-    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0)
-      return Retryable(absl::InternalError(
-          fmt::format("open lock file {}: {}", path.string(), std::strerror(errno))));
-    int rc;
-    do {
-      rc = ::flock(fd, LOCK_EX);
-    } while (rc != 0 && errno == EINTR);
-    if (rc != 0) {
-      int err = errno;
-      ::close(fd);
-      return Retryable(
-          absl::InternalError(fmt::format("lock {}: {}", path.string(), std::strerror(err))));
-    }
-    return FileLock(fd);
-  }
-  FileLock(FileLock&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-  FileLock& operator=(FileLock&& o) noexcept {
-    if (this != &o) {
-      if (fd_ >= 0) ::close(fd_);
-      fd_ = std::exchange(o.fd_, -1);
-    }
-    return *this;
-  }
-  FileLock(const FileLock&) = delete;
-  ~FileLock() {
-    if (fd_ >= 0) ::close(fd_);  // closing the last descriptor releases the flock
-  }
-
- private:
-  explicit FileLock(int fd) : fd_(fd) {}
-  int fd_;
-};
 
 // Fetches every branch and tag of ctx.url into the bare `repo`, pruning branches the remote
 // no longer has, and points HEAD at the remote's default branch.

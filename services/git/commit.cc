@@ -9,6 +9,7 @@
 
 #include "libs/changeset/change_set.h"
 #include "libs/core/status.h"
+#include "libs/repo/file_lock.h"
 #include "libs/repo/repository.h"
 #include "services/git/message.h"
 
@@ -203,6 +204,12 @@ absl::StatusOr<v1::GitOutcome> CommitChangeSet(const CommitRequest& request) {
       BranchName(request.branch_prefix, request.recommendation.title(), request.deployment_id));
   const std::string refname = "refs/heads/" + outcome.branch();
   const std::string log = fmt::format("slipway: deployment {}", request.deployment_id);
+  // libgit2 checks that a loose ref is free before it takes the ref's lock, so two writers
+  // may both "create" it. Slipway's writers of one repository take turns on a lock file in
+  // its git folder (threads and processes alike); the loop below still copes with others.
+  SLIPWAY_ASSIGN_OR_RETURN(
+      repo::FileLock lock,
+      repo::FileLock::Acquire(std::filesystem::path(git_repository_path(repo)) / "slipway.lock"));
   std::optional<git_oid> commit;
   for (int attempt = 0; attempt < kRefAttempts; ++attempt) {
     SLIPWAY_ASSIGN_OR_RETURN(auto tip, LookupBranch(repo, refname, request.deployment_id));
