@@ -113,6 +113,7 @@ ALTER TABLE deployments ADD COLUMN usage bytea;
     {4, "pull requests and compensation", R"sql(
 ALTER TABLE deployments ADD COLUMN git bytea;
 ALTER TABLE deployments ADD COLUMN final_status int NOT NULL DEFAULT 0;
+ALTER TABLE deployments ADD COLUMN checks_polls int NOT NULL DEFAULT 0;
 )sql"},
 };
 

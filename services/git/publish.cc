@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "libs/core/status.h"
+#include "libs/core/text.h"
 #include "libs/repo/target.h"
 #include "services/git/commit.h"
 #include "services/git/message.h"
@@ -19,8 +20,25 @@ using RefPtr = std::unique_ptr<git_reference, decltype(&git_reference_free)>;
 using RemotePtr = std::unique_ptr<git_remote, decltype(&git_remote_free)>;
 using CommitPtr = std::unique_ptr<git_commit, decltype(&git_commit_free)>;
 
+// `status` with `what` in front of its message, still retryable when it was.
 absl::Status Annotate(const absl::Status& status, std::string_view what) {
-  return absl::Status(status.code(), fmt::format("{}: {}", what, status.message()));
+  absl::Status out(status.code(), fmt::format("{}: {}", what, status.message()));
+  return IsRetryable(status) ? Retryable(std::move(out)) : out;
+}
+
+// The reason as a Markdown quote: every line quoted, at most kMaxReasonBytes.
+constexpr size_t kMaxReasonBytes = 2000;
+std::string Quoted(std::string_view reason) {
+  std::string text = SanitizeUtf8(reason.substr(0, kMaxReasonBytes));
+  if (reason.size() > kMaxReasonBytes) text += " …";
+  std::string out = "> ";
+  for (char c : text) {
+    if (c == '\n')
+      out += "\n> ";
+    else if (c != '\r')
+      out += c;
+  }
+  return out;
 }
 
 // The commit refs/heads/<branch> of `repository` points to, when its message carries the
@@ -72,6 +90,16 @@ absl::StatusOr<std::string> DefaultPushUrl(const std::string& target_url,
 
 absl::StatusOr<std::string> HeadBranch(const repo::Repository& repository) {
   git_reference* raw = nullptr;
+  // A clone: the remote's default branch, not whatever the user has checked out.
+  if (git_reference_lookup(&raw, repository.raw(), "refs/remotes/origin/HEAD") == 0) {
+    RefPtr origin(raw, git_reference_free);
+    constexpr std::string_view kOrigin = "refs/remotes/origin/";
+    if (git_reference_type(origin.get()) == GIT_REFERENCE_SYMBOLIC) {
+      std::string target = git_reference_symbolic_target(origin.get());
+      if (target.starts_with(kOrigin)) return target.substr(kOrigin.size());
+    }
+  }
+  raw = nullptr;
   if (git_reference_lookup(&raw, repository.raw(), "HEAD") != 0)
     return absl::NotFoundError(repo::GitError("HEAD"));
   RefPtr head(raw, git_reference_free);
@@ -121,34 +149,12 @@ absl::StatusOr<v1::GitOutcome> Publish(const repo::Repository& repository,
   return out;
 }
 
-absl::StatusOr<v1::ChecksVerdict> FollowChecks(forge::Forge& forge, const forge::RepoRef& repo,
-                                               const std::string& sha,
-                                               std::chrono::steady_clock::time_point deadline,
-                                               std::chrono::milliseconds poll, const Sleeper& sleep,
-                                               const std::function<bool()>& wanted) {
-  const auto started = std::chrono::steady_clock::now();
-  for (;;) {
-    auto summary = forge.Checks(repo, sha);
-    if (!summary.ok())
-      return Annotate(summary.status(), fmt::format("read the checks of {}", sha.substr(0, 12)));
-    const auto now = std::chrono::steady_clock::now();
-    if (summary->state != forge::ChecksState::kPending || now >= deadline) {
-      v1::ChecksVerdict verdict = ToVerdict(*summary);
-      verdict.set_waited_seconds(std::chrono::duration<double>(now - started).count());
-      return verdict;
-    }
-    if (wanted && !wanted())
-      return absl::CancelledError(
-          fmt::format("stopped following the checks of {}: the deployment no longer waits for "
-                      "them",
-                      sha.substr(0, 12)));
-    const auto wait = std::min(poll, std::chrono::duration_cast<std::chrono::milliseconds>(
-                                         deadline - now + std::chrono::milliseconds(1)));
-    if (sleep)
-      sleep(wait);
-    else
-      std::this_thread::sleep_for(wait);
-  }
+absl::StatusOr<v1::ChecksVerdict> ReadChecks(forge::Forge& forge, const forge::RepoRef& repo,
+                                             const std::string& sha) {
+  auto summary = forge.Checks(repo, sha);
+  if (!summary.ok())
+    return Annotate(summary.status(), fmt::format("read the checks of {}", sha.substr(0, 12)));
+  return ToVerdict(*summary);
 }
 
 absl::StatusOr<v1::CompensationOutcome> Compensate(const repo::Repository* repository,
@@ -168,14 +174,23 @@ absl::StatusOr<v1::CompensationOutcome> Compensate(const repo::Repository* repos
 
   if (forge != nullptr) {
     auto pr = forge->FindPullRequest(target.forge_repo, request.branch, "");
-    if (pr.ok()) {
-      const std::string comment = fmt::format(
-          "Slipway closed this pull request: deployment {} did not complete.\n\n> {}",
-          request.deployment_id, request.reason.empty() ? "no reason given" : request.reason);
-      if (auto st = forge->Comment(target.forge_repo, pr->number, comment); !st.ok())
-        return Annotate(st, fmt::format("comment on pull request #{}", pr->number));
+    const bool ours =
+        pr.ok() && (request.pull_request != 0 ? pr->number == request.pull_request
+                                              : !commit.empty() && pr->head_sha == commit);
+    if (pr.ok() && !ours) {
+      done.push_back(fmt::format("left pull request #{}: it is not this deployment's", pr->number));
+    } else if (pr.ok()) {
+      // Closed first: a retry after a failed comment finds nothing open, so no comment is
+      // ever posted twice.
       if (auto st = forge->ClosePullRequest(target.forge_repo, pr->number); !st.ok())
         return Annotate(st, fmt::format("close pull request #{}", pr->number));
+      const std::string comment =
+          fmt::format("Slipway closed this pull request: deployment {} did not complete.\n\n{}",
+                      request.deployment_id,
+                      Quoted(request.reason.empty() ? "no reason given" : request.reason));
+      if (auto st = forge->Comment(target.forge_repo, pr->number, comment); !st.ok())
+        spdlog::warn("compensate {}: closed pull request #{} but could not comment: {}",
+                     request.deployment_id, pr->number, st.message());
       out.set_pull_request_closed(true);
       done.push_back(fmt::format("closed pull request #{}", pr->number));
     } else if (pr.status().code() != absl::StatusCode::kNotFound) {
@@ -210,6 +225,7 @@ absl::StatusOr<v1::CompensationOutcome> Compensate(const repo::Repository* repos
     }
   } else {
     remote_gone = true;
+    done.push_back("nothing was pushed");
   }
 
   bool local_gone = true;

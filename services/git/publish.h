@@ -14,7 +14,6 @@
 #pragma once
 
 #include <chrono>
-#include <functional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -38,8 +37,8 @@ struct PublishTarget {
 absl::StatusOr<std::string> DefaultPushUrl(const std::string& target_url,
                                            const repo::Repository& repository);
 
-// The branch HEAD names ("main"), for the pull request's base. NOT_FOUND for a detached or
-// unborn HEAD.
+// The pull request's default base: for a clone the branch refs/remotes/origin/HEAD names,
+// else the branch HEAD names ("main"). NOT_FOUND for a detached or unborn HEAD.
 absl::StatusOr<std::string> HeadBranch(const repo::Repository& repository);
 
 // Pushes refs/heads/<branch> (which must point to `commit`) and opens the pull request of
@@ -51,31 +50,27 @@ absl::StatusOr<v1::GitOutcome> Publish(const repo::Repository& repository,
                                        const std::string& branch, const std::string& commit,
                                        const forge::PullRequestSpec& spec);
 
-// Reads the checks of `sha` every `poll` until they are no longer pending or `deadline`
-// passes (then the verdict is "pending" with what was still running). Errors of the forge
-// end the wait and are returned. `sleep` waits between reads (tests may shorten it);
-// `wanted`, asked before each wait, ends it early with CANCELLED when it returns false (the
-// deployment was cancelled or failed meanwhile).
-using Sleeper = std::function<void(std::chrono::milliseconds)>;
-absl::StatusOr<v1::ChecksVerdict> FollowChecks(forge::Forge& forge, const forge::RepoRef& repo,
-                                               const std::string& sha,
-                                               std::chrono::steady_clock::time_point deadline,
-                                               std::chrono::milliseconds poll,
-                                               const Sleeper& sleep = {},
-                                               const std::function<bool()>& wanted = {});
+// One read of the checks of `sha` (commit statuses and check runs together): "success",
+// "failure" or "pending", with the names of the failed and pending ones. Errors of the forge
+// are returned as it gives them.
+absl::StatusOr<v1::ChecksVerdict> ReadChecks(forge::Forge& forge, const forge::RepoRef& repo,
+                                             const std::string& sha);
 
 struct CompensationRequest {
   std::string branch;
   std::string commit;         // the deployment's commit; "" when the git step did not report one
+  uint64_t pull_request = 0;  // the number the git step opened or found; 0 when unknown
   std::string deployment_id;  // the local branch is deleted only if its tip is this deployment's
   std::string reason;         // put in the pull request's closing comment
   bool keep = false;          // leave branch and pull request as they are
 };
 
-// Closes the open pull request of the branch (after a comment giving the reason), deletes the
+// Closes the open pull request of the branch when it is the deployment's (the number recorded,
+// or else a head at the deployment's commit) and then comments with the reason; deletes the
 // remote branch when its tip is still the deployment's commit (a branch someone pushed to is
 // left, and the detail says so), and deletes the local branch of `repository` when it is the
-// deployment's. `repository` may be null (nothing local to clean).
+// deployment's. `repository` may be null (nothing local to clean); `forge` null or an empty
+// push URL mean that side was never published.
 absl::StatusOr<v1::CompensationOutcome> Compensate(const repo::Repository* repository,
                                                    const PublishTarget& target, forge::Forge* forge,
                                                    const CompensationRequest& request);

@@ -4,6 +4,7 @@
 #include "services/git/publish.h"
 
 #include "gtest/gtest.h"
+#include "libs/core/status.h"
 #include "libs/forge/github_forge.h"
 #include "services/git/commit.h"
 #include "services/git/message.h"
@@ -201,45 +202,35 @@ TEST_F(PublishTest, HostileTitlesMakeSafeBranchesThatPush) {
   EXPECT_LE(Trim(subject.output).size(), kSubjectMaxBytes);
 }
 
-TEST_F(PublishTest, FollowsChecksUntilTheyFinishOrTheDeadlinePasses) {
+TEST_F(PublishTest, ReadsChecksAsOneVerdict) {
   const std::string sha = base_;
-  github_.SetCheckRuns(kRepo, sha, {{"build", "in_progress", ""}});
-  int reads = 0;
-  auto finish = [&](std::chrono::milliseconds) {
-    if (++reads == 2) github_.SetCheckRuns(kRepo, sha, {{"build", "completed", "success"}});
-  };
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  auto verdict = FollowChecks(*forge_, target_.forge_repo, sha, deadline,
-                              std::chrono::milliseconds(5), finish);
+  github_.SetCheckRuns(kRepo, sha,
+                       {{"build", "in_progress", ""}, {"lint", "completed", "success"}});
+  auto verdict = ReadChecks(*forge_, target_.forge_repo, sha);
+  ASSERT_TRUE(verdict.ok()) << verdict.status();
+  EXPECT_EQ(verdict->state(), "pending");
+  ASSERT_EQ(verdict->pending_size(), 1);
+  EXPECT_EQ(verdict->pending(0), "build");
+  EXPECT_EQ(verdict->total(), 2u);
+
+  github_.SetCheckRuns(kRepo, sha, {{"build", "completed", "success"}});
+  verdict = ReadChecks(*forge_, target_.forge_repo, sha);
   ASSERT_TRUE(verdict.ok()) << verdict.status();
   EXPECT_EQ(verdict->state(), "success");
-  EXPECT_EQ(reads, 2);
-  EXPECT_EQ(verdict->total(), 1u);
 
   github_.SetStatuses(kRepo, sha, {{"ci/lint", "failure", "2 problems"}});
-  verdict = FollowChecks(*forge_, target_.forge_repo, sha, deadline, std::chrono::milliseconds(5));
+  verdict = ReadChecks(*forge_, target_.forge_repo, sha);
   ASSERT_TRUE(verdict.ok()) << verdict.status();
   EXPECT_EQ(verdict->state(), "failure");
   ASSERT_EQ(verdict->failed_size(), 1);
   EXPECT_EQ(verdict->failed(0), "ci/lint");
 
-  github_.SetStatuses(kRepo, sha, {});
-  github_.SetCheckRuns(kRepo, sha, {{"slow", "queued", ""}});
-  verdict = FollowChecks(*forge_, target_.forge_repo, sha,
-                         std::chrono::steady_clock::now() + std::chrono::milliseconds(100),
-                         std::chrono::milliseconds(20));
-  ASSERT_TRUE(verdict.ok()) << verdict.status();
-  EXPECT_EQ(verdict->state(), "pending");
-  ASSERT_EQ(verdict->pending_size(), 1);
-  EXPECT_EQ(verdict->pending(0), "slow");
-  EXPECT_GE(verdict->waited_seconds(), 0.09);
-
-  // The deployment moved on (cancelled): the wait ends at the next poll.
-  int asked = 0;
-  verdict = FollowChecks(*forge_, target_.forge_repo, sha, deadline, std::chrono::milliseconds(5),
-                         {}, [&] { return ++asked < 3; });
-  EXPECT_EQ(verdict.status().code(), absl::StatusCode::kCancelled) << verdict.status();
-  EXPECT_EQ(asked, 3);
+  // Errors keep their code (a transient one stays retryable) and never carry the token.
+  github_.FailNext("GET", "/repos/acme/shop/commits", 503, {{"retry-after", "0"}}, "", 10);
+  verdict = ReadChecks(*forge_, target_.forge_repo, sha);
+  EXPECT_EQ(verdict.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_TRUE(IsRetryable(verdict.status()));
+  EXPECT_EQ(verdict.status().message().find(kToken), std::string_view::npos);
 }
 
 TEST_F(PublishTest, CompensationClosesThePullRequestAndDeletesBothBranches) {
@@ -247,7 +238,12 @@ TEST_F(PublishTest, CompensationClosesThePullRequestAndDeletesBothBranches) {
   repo::Repository repo = Open();
   auto published = Publish(repo, target_, *forge_, git.branch(), git.commit(), Spec(git));
   ASSERT_TRUE(published.ok()) << published.status();
-  CompensationRequest req{git.branch(), git.commit(), kId, "test: 2 failed", false};
+  CompensationRequest req{git.branch(),
+                          git.commit(),
+                          published->pull_request().number(),
+                          kId,
+                          "test: 2 failed\nsecond line",
+                          false};
   auto out = Compensate(&repo, target_, forge_.get(), req);
   ASSERT_TRUE(out.ok()) << out.status();
   EXPECT_TRUE(out->pull_request_closed());
@@ -258,7 +254,8 @@ TEST_F(PublishTest, CompensationClosesThePullRequestAndDeletesBothBranches) {
   ASSERT_TRUE(pull.has_value());
   EXPECT_EQ(pull->state, "closed");
   ASSERT_EQ(pull->comments.size(), 1u);
-  EXPECT_NE(pull->comments[0].find("test: 2 failed"), std::string::npos);
+  EXPECT_NE(pull->comments[0].find("> test: 2 failed\n> second line"), std::string::npos)
+      << pull->comments[0];
 
   // Again (a replayed compensation): nothing left to do, and nothing fails.
   auto again = Compensate(&repo, target_, forge_.get(), req);
@@ -273,7 +270,7 @@ TEST_F(PublishTest, CompensationLeavesABranchSomeonePushedToAndKeepsWhenConfigur
   repo::Repository repo = Open();
   ASSERT_TRUE(Publish(repo, target_, *forge_, git.branch(), git.commit(), Spec(git)).ok());
 
-  CompensationRequest keep{git.branch(), git.commit(), kId, "cancelled", true};
+  CompensationRequest keep{git.branch(), git.commit(), 1, kId, "cancelled", true};
   auto kept = Compensate(&repo, target_, forge_.get(), keep);
   ASSERT_TRUE(kept.ok()) << kept.status();
   EXPECT_TRUE(kept->kept());
@@ -288,7 +285,14 @@ TEST_F(PublishTest, CompensationLeavesABranchSomeonePushedToAndKeepsWhenConfigur
   ASSERT_EQ(Git("push -q " + Quote(bare_) + " HEAD:refs/heads/" + git.branch()).exit_code, 0);
   ASSERT_EQ(Git("checkout -q main").exit_code, 0);
   const std::string moved = RemoteTip(git.branch());
-  CompensationRequest req{git.branch(), git.commit(), kId, "cancelled", false};
+  // A pull request of the same head that is not the recorded one is someone else's.
+  CompensationRequest other{git.branch(), git.commit(), 99, kId, "cancelled", false};
+  auto left = Compensate(&repo, target_, forge_.get(), other);
+  ASSERT_TRUE(left.ok()) << left.status();
+  EXPECT_FALSE(left->pull_request_closed());
+  EXPECT_EQ(github_.Pulls(kRepo)[0].state, "open");
+
+  CompensationRequest req{git.branch(), git.commit(), 1, kId, "cancelled", false};
   auto out = Compensate(&repo, target_, forge_.get(), req);
   ASSERT_TRUE(out.ok()) << out.status();
   EXPECT_FALSE(out->branch_deleted());

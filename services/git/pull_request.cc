@@ -344,29 +344,12 @@ std::string SafetyBlock(const std::optional<v1::SafetyVerdict>& safety) {
   return out;
 }
 
-std::string_view StepName(v1::Step step) {
-  switch (step) {
-    case v1::STEP_SAFETY_PRE:
-      return "safety-pre";
-    case v1::STEP_MAP:
-      return "map";
-    case v1::STEP_ANALYZE:
-      return "analyze";
-    case v1::STEP_IMPLEMENT:
-      return "implement";
-    case v1::STEP_TEST:
-      return "test";
-    case v1::STEP_SAFETY_POST:
-      return "safety-post";
-    case v1::STEP_GIT:
-      return "git";
-    case v1::STEP_CHECKS:
-      return "checks";
-    case v1::STEP_COMPENSATE:
-      return "compensate";
-    default:
-      return "";
-  }
+// "safety-pre", "map", ... from the enum's name (STEP_SAFETY_PRE), as the saga names steps.
+std::string StepName(v1::Step step) {
+  if (step == v1::STEP_UNSPECIFIED || !v1::Step_IsValid(step)) return "";
+  std::string name = v1::Step_Name(step).substr(5);  // without "STEP_"
+  for (char& c : name) c = c == '_' ? '-' : static_cast<char>(std::tolower(c));
+  return name;
 }
 
 std::string StepsBlock(const std::vector<v1::StepSummary>& steps) {

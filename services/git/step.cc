@@ -9,15 +9,11 @@
 #include "libs/repo/repository.h"
 #include "services/git/commit.h"
 #include "services/git/message.h"
-#include "slipway/v1/deployments.pb.h"
 
 namespace slipway::gitsvc {
 namespace {
 
 using google::protobuf::util::TimeUtil;
-
-// Time kept back from the command's deadline to report the verdict before the saga gives up.
-constexpr std::chrono::seconds kReportMargin{30};
 
 std::string ReplaceAll(std::string text, std::string_view from, std::string_view to) {
   for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
@@ -36,22 +32,6 @@ std::string HostOf(std::string_view url) {
   url = url.substr(0, url.find(':'));
   if (size_t at = url.rfind('@'); at != url.npos) url.remove_prefix(at + 1);
   return std::string(url);
-}
-
-// Time left before `command`'s deadline, less the margin to report in.
-std::chrono::steady_clock::time_point DeadlineOf(const v1::StepCommand& command,
-                                                 std::chrono::seconds limit) {
-  auto now = std::chrono::steady_clock::now();
-  auto deadline = now + limit;
-  if (command.has_deadline()) {
-    const auto left =
-        std::chrono::milliseconds(TimeUtil::TimestampToMilliseconds(command.deadline())) -
-        std::chrono::duration_cast<std::chrono::milliseconds>(
-            std::chrono::system_clock::now().time_since_epoch()) -
-        kReportMargin;
-    deadline = std::min(deadline, now + std::max(left, std::chrono::milliseconds(0)));
-  }
-  return deadline;
 }
 
 }  // namespace
@@ -158,7 +138,15 @@ absl::StatusOr<v1::StepResult> GitStep::Commit(const v1::StepCommand& command) {
   if (v1::SafetyVerdict verdict;
       runtime::LoadArtifact(artifacts_, command, "safety_verdict", verdict).ok())
     safety = verdict;
-  auto repo = targets_.Open(command.repository(), command.base_commit());
+  const bool remote = repo::IsRemoteUrl(command.repository());
+  if (remote && command.mode() != v1::MODE_FULL_PR)
+    return runtime::Failed(fmt::format(
+        "local-commit of a remote repository ({}) would only write this service's mirror; use "
+        "full-pr, or a local clone as the target",
+        repo::RedactUrl(command.repository())));
+  // full-pr of a remote target syncs the mirror first, so that a replay (perhaps on another
+  // replica) finds the branch an earlier attempt pushed instead of committing again.
+  auto repo = targets_.Open(command.repository(), remote ? "" : command.base_commit());
   if (!repo.ok()) return repo.status();
   req.repository = repo->path();
   req.base_commit = command.base_commit();
@@ -253,44 +241,49 @@ absl::StatusOr<v1::StepResult> GitStep::Commit(const v1::StepCommand& command) {
 
 absl::StatusOr<v1::StepResult> GitStep::Checks(const v1::StepCommand& command) {
   const auto& git = command.git();
-  if (git.commit().empty() || !git.has_pull_request())
+  if (git.commit().empty() || !git.has_pull_request() || git.remote().empty())
     return runtime::Failed("checks: the git step reported no pushed commit and pull request");
-  auto target = TargetFor(command.repository(), nullptr);
-  if (!target.ok()) return runtime::Failed(std::string(target.status().message()));
-  auto forge = ForgeFor(target->push_url);
+  // Where the git step published, as it recorded it.
+  auto forge_repo = forge::ParseRepoUrl("https://forge/" + git.pull_request().repo());
+  if (!forge_repo.ok()) return runtime::Failed(std::string(forge_repo.status().message()));
+  auto forge = ForgeFor(git.remote());
   if (!forge.ok()) return runtime::Failed(std::string(forge.status().message()));
   const auto& o = options_.pull_request;
-  // Stop waiting as soon as the saga moved on (cancelled): its compensation command waits
-  // behind this one in the same partition.
-  auto wanted = [&] {
-    bool current = true;
-    absl::Status st = pool_.Transact([&](pqxx::work& tx) {
-      auto r = tx.exec_params(
-          "SELECT 1 FROM deployments WHERE id = $1::uuid AND status = $2 AND current_step = $3 "
-          "AND attempt = $4",
-          command.deployment_id(), static_cast<int>(v1::DEPLOYMENT_STATUS_RUNNING),
-          static_cast<int>(command.step()), command.attempt());
-      current = !r.empty();
-      return absl::OkStatus();
-    });
-    return !st.ok() || current;  // a database hiccup is no reason to stop
-  };
-  auto verdict = FollowChecks(**forge, target->forge_repo, git.commit(),
-                              DeadlineOf(command, o.checks_timeout), o.checks_poll, {}, wanted);
-  if (!verdict.ok()) return verdict.status();
+  const auto now = std::chrono::system_clock::now();
+  const auto started = command.has_checks_started()
+                           ? std::chrono::system_clock::time_point(std::chrono::milliseconds(
+                                 TimeUtil::TimestampToMilliseconds(command.checks_started())))
+                           : now;
+  const double waited = std::max(0.0, std::chrono::duration<double>(now - started).count());
+  const uint64_t number = git.pull_request().number();
+
+  v1::StepResult result;
+  auto verdict = ReadChecks(**forge, *forge_repo, git.commit());
+  if (!verdict.ok()) {
+    // Required checks that cannot be read fail the gate (after the saga's retries of a
+    // transient error); otherwise the pull request stands and the record says why.
+    if (o.require_ci_pass) return verdict.status();
+    v1::ChecksVerdict unknown;
+    unknown.set_state("unknown");
+    unknown.set_detail(std::string(verdict.status().message()));
+    verdict = unknown;
+  }
   verdict->set_required(o.require_ci_pass);
-  const std::string line =
-      fmt::format("checks of pull request #{}: {} ({}) after {:.1f} s", git.pull_request().number(),
-                  verdict->state(), verdict->detail(), verdict->waited_seconds());
-  const bool passed = verdict->state() == "success";
-  v1::StepResult result =
-      passed || !o.require_ci_pass
-          ? runtime::Succeeded(passed ? line : line + "; not required (require_ci_pass is off)")
-          : runtime::Failed(line + (verdict->state() == "pending"
-                                        ? "; the deadline passed and require_ci_pass is on"
-                                        : "; require_ci_pass is on"));
-  result.mutable_git()->set_branch(git.branch());
-  result.mutable_git()->set_commit(git.commit());
+  verdict->set_waited_seconds(waited);
+  const std::string line = fmt::format("checks of pull request #{}: {} ({}) after {:.1f} s", number,
+                                       verdict->state(), verdict->detail(), waited);
+  const bool pending = verdict->state() == "pending";
+  if (pending && waited < static_cast<double>(o.checks_timeout.count())) {
+    result = runtime::Failed(line);
+    result.set_summary(line);
+    result.set_poll_after_ms(static_cast<uint32_t>(o.checks_poll.count()));
+  } else if (verdict->state() == "success" || !o.require_ci_pass) {
+    result = runtime::Succeeded(
+        verdict->state() == "success" ? line : line + "; not required (require_ci_pass is off)");
+  } else {
+    result = runtime::Failed(line + (pending ? "; the deadline passed and require_ci_pass is on"
+                                             : "; require_ci_pass is on"));
+  }
   *result.mutable_git()->mutable_checks() = *verdict;
   return result;
 }
@@ -300,32 +293,57 @@ absl::StatusOr<v1::StepResult> GitStep::Compensate(const v1::StepCommand& comman
   CompensationRequest request;
   request.branch = git.branch();
   request.commit = git.commit();
+  request.pull_request = git.pull_request().number();
   request.deployment_id = command.deployment_id();
   request.reason = command.reason();
   request.keep = options_.pull_request.keep_on_failure;
   if (request.branch.empty())
     request.branch = BranchName(options_.branch_prefix, command.recommendation().title(),
                                 command.deployment_id());
-  // The repository may be gone or unreachable; the remote and the forge can still be cleaned.
+  const bool published = git.pushed() || git.has_pull_request();
+  // The local (or mirror) branch; a repository that is gone leaves nothing local to undo, but
+  // a transient error is worth another attempt.
   std::optional<repo::Repository> local;
-  if (auto opened = targets_.Open(command.repository(), command.base_commit()); opened.ok())
+  if (auto opened = targets_.Open(command.repository(), command.base_commit()); opened.ok()) {
     local = std::move(*opened);
-  else
+  } else if (IsRetryable(opened.status())) {
+    return opened.status();
+  } else {
     spdlog::warn("compensate {}: repository not opened: {}", command.deployment_id(),
                  opened.status().message());
+  }
   PublishTarget target;
   forge::Forge* forge = nullptr;
-  if (auto t = TargetFor(command.repository(), local ? &*local : nullptr); t.ok()) {
-    target = *t;
-    if (auto f = ForgeFor(target.push_url); f.ok()) forge = *f;
-  } else {
-    // Nothing was published without a target; only the local branch remains to undo.
-    spdlog::warn("compensate {}: {}", command.deployment_id(), t.status().message());
+  if (published) {
+    // Undo what the git step recorded, where it recorded it.
+    target.credentials = targets_.config().credentials;
+    target.push_url = options_.pull_request.push_url;
+    if (target.push_url.empty() && local) {
+      auto url = DefaultPushUrl(command.repository(), *local);
+      if (url.ok()) target.push_url = *url;
+    }
+    if (target.push_url.empty() && repo::IsRemoteUrl(command.repository()))
+      target.push_url = command.repository();
+    if (target.push_url.empty())
+      return runtime::Failed(fmt::format(
+          "compensate: branch {} was pushed to {}, which cannot be reached from here; delete it "
+          "there by hand",
+          request.branch, git.remote()));
+    if (git.has_pull_request()) {
+      auto ref = forge::ParseRepoUrl("https://forge/" + git.pull_request().repo());
+      auto f = ForgeFor(git.remote());
+      if (!ref.ok() || !f.ok())
+        return runtime::Failed(fmt::format(
+            "compensate: pull request #{} on {} cannot be closed from here ({}); close it by hand",
+            request.pull_request, git.pull_request().repo(),
+            !ref.ok() ? ref.status().message() : f.status().message()));
+      target.forge_repo = *ref;
+      forge = *f;
+    }
   }
   auto outcome = gitsvc::Compensate(local ? &*local : nullptr, target, forge, request);
   if (!outcome.ok()) return outcome.status();
   v1::StepResult result = runtime::Succeeded(fmt::format("compensated: {}", outcome->detail()));
-  result.mutable_git()->set_branch(request.branch);
   *result.mutable_git()->mutable_compensation() = *outcome;
   return result;
 }

@@ -3,8 +3,10 @@
 //    (`<prefix>/<slug>-<short id>`), with a structured message summarising every step; in
 //    full-pr mode the branch is then pushed and its pull request opened (or found). A replayed
 //    command finds the branch, the pushed commit and the pull request it made.
-//  * checks (full-pr): follows the commit statuses and check runs of the pushed commit until
-//    they finish or the deadline passes; with require_ci_pass anything but success fails it.
+//  * checks (full-pr): one read of the commit statuses and check runs of the pushed commit;
+//    while they are pending (and --checks-timeout has not passed since the first read) the
+//    result asks the saga to send the step again after --checks-poll, so no worker waits.
+//    With require_ci_pass anything but success fails it.
 //  * compensate (full-pr): closes the pull request with a comment giving the reason and
 //    deletes the branch, unless configured to keep them.
 #pragma once
@@ -66,8 +68,7 @@ class GitStep final : public runtime::StepHandler {
  private:
   GitStep(store::ConnectionPool& pool, GitStepOptions options, const repo::Targets& targets,
           std::shared_ptr<forge::Forge> forge, PullRequestTemplate body)
-      : pool_(pool),
-        artifacts_(pool),
+      : artifacts_(pool),
         options_(std::move(options)),
         targets_(targets),
         forge_(std::move(forge)),
@@ -81,7 +82,6 @@ class GitStep final : public runtime::StepHandler {
                                           const repo::Repository* repository) const;
   absl::StatusOr<forge::Forge*> ForgeFor(const std::string& push_url) const;
 
-  store::ConnectionPool& pool_;
   store::ArtifactStore artifacts_;
   GitStepOptions options_;
   const repo::Targets& targets_;

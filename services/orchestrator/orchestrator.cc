@@ -27,7 +27,7 @@ constexpr char kColumns[] =
     "id::text, repository, mode, status, current_step, attempt, recommendation, base_commit, "
     "branch, commit_id, artifacts::text, tests, error, failed_step, rejected_field, trace_id, "
     "extract(epoch from created_at), extract(epoch from updated_at), version, seq, usage, git, "
-    "final_status";
+    "final_status, checks_polls";
 
 struct Row {
   std::string id;
@@ -53,6 +53,7 @@ struct Row {
   std::string git;    // serialized GitOutcome, merged from the git service's results
   // While COMPENSATING: how the deployment ends once compensation is done.
   v1::DeploymentStatus final_status = v1::DEPLOYMENT_STATUS_UNSPECIFIED;
+  uint32_t checks_polls = 0;  // reads of the checks so far that found them pending
 };
 
 Row ReadRow(const pqxx::row& r) {
@@ -80,6 +81,7 @@ Row ReadRow(const pqxx::row& r) {
   if (!r[20].is_null()) row.usage = pqxx::binarystring(r[20]).str();
   if (!r[21].is_null()) row.git = pqxx::binarystring(r[21]).str();
   row.final_status = static_cast<v1::DeploymentStatus>(r[22].as<int>());
+  row.checks_polls = r[23].as<uint32_t>();
   return row;
 }
 
@@ -173,13 +175,21 @@ Orchestrator::Orchestrator(store::ConnectionPool& pool, store::OutboxRelay& rela
 
 namespace {
 
+// The id of the command the saga waits on for `step` / `attempt`: "<id>/<step>/<attempt>", and
+// for a later read of the checks "/p<poll>" after it.
+std::string CommandId(const Row& row, v1::Step step, uint32_t attempt) {
+  std::string id = fmt::format("{}/{}/{}", row.id, StepName(step), attempt);
+  if (step == v1::STEP_CHECKS && row.checks_polls > 0) id += fmt::format("/p{}", row.checks_polls);
+  return id;
+}
+
 // Queues the command for `step` (attempt `attempt`) after `delay`, and records the attempt.
 void Dispatch(pqxx::work& tx, const Row& row, const SagaConfig& config, v1::Step step,
               uint32_t attempt, std::chrono::milliseconds delay,
               v1::DeploymentStatus status = v1::DEPLOYMENT_STATUS_RUNNING,
               const std::string& reason = "") {
   v1::StepCommand cmd;
-  cmd.set_command_id(fmt::format("{}/{}/{}", row.id, StepName(step), attempt));
+  cmd.set_command_id(CommandId(row, step, attempt));
   cmd.set_deployment_id(row.id);
   cmd.set_step(step);
   cmd.set_attempt(attempt);
@@ -194,6 +204,16 @@ void Dispatch(pqxx::work& tx, const Row& row, const SagaConfig& config, v1::Step
   for (auto it = row.artifacts.begin(); it != row.artifacts.end(); ++it)
     (*cmd.mutable_artifacts())[it.key()] = it.value().get<std::string>();
   if (!row.git.empty()) cmd.mutable_git()->ParseFromString(row.git);
+  if (step == v1::STEP_CHECKS) {
+    // The wait for the checks started with the first read, retries and polls included.
+    auto first = tx.exec_params(
+        "SELECT extract(epoch from COALESCE(min(started_at), now())) FROM deployment_steps "
+        "WHERE deployment_id = $1::uuid AND step = $2",
+        row.id, static_cast<int>(step));
+    *cmd.mutable_checks_started() =
+        TimeUtil::NanosecondsToTimestamp(static_cast<int64_t>(first[0][0].as<double>() * 1e9));
+    cmd.set_poll(row.checks_polls);
+  }
   if (step == v1::STEP_GIT) {
     // The pull request describes every step: the last successful attempt of each.
     auto done = tx.exec_params(
@@ -234,7 +254,10 @@ void Dispatch(pqxx::work& tx, const Row& row, const SagaConfig& config, v1::Step
       row.id, static_cast<int>(status), static_cast<int>(step), attempt, delay_s,
       delay_s + timeout_s);
   Touch(tx, row.id);
-  AnnounceUpdate(tx, row, status, step, attempt > 1 ? "step-retried" : "step-started", "");
+  const bool poll = step == v1::STEP_CHECKS && row.checks_polls > 0;
+  AnnounceUpdate(tx, row, status, step,
+                 poll ? "checks-polled" : (attempt > 1 ? "step-retried" : "step-started"),
+                 status == v1::DEPLOYMENT_STATUS_COMPENSATING ? reason : "");
 }
 
 // Starts the oldest queued deployment of `repository`, if any and if none is running.
@@ -321,7 +344,7 @@ v1::DeploymentStatus FinalStatus(const Row& row) {
 std::string MergeGit(const std::string& stored, const v1::GitOutcome& update) {
   v1::GitOutcome git;
   if (!stored.empty()) git.ParseFromString(stored);
-  if (!update.branch().empty()) {
+  if (!update.commit().empty()) {  // the git step's own report
     git.set_branch(update.branch());
     git.set_commit(update.commit());
     git.set_created(update.created());
@@ -462,6 +485,33 @@ absl::Status Orchestrator::OnEvent(const bus::Message& message) {
       return absl::OkStatus();
     }
     Row row = std::move(*loaded);
+    const bool poll_again = result.step() == v1::STEP_CHECKS && result.poll_after_ms() > 0;
+    if (row.step == result.step() && row.attempt == result.attempt() &&
+        result.command_id() != CommandId(row, row.step, row.attempt)) {
+      spdlog::info("deployment {}: late result {} ignored", row.id, result.command_id());
+      return absl::OkStatus();
+    }
+    if (poll_again) {
+      // Not decided yet: the step stays running; its summary says what the checks are doing.
+      if (row.status == v1::DEPLOYMENT_STATUS_RUNNING && row.step == result.step() &&
+          row.attempt == result.attempt()) {
+        tx.exec_params(
+            "UPDATE deployment_steps SET summary = $4 WHERE deployment_id = $1::uuid AND "
+            "step = $2 AND attempt = $3",
+            row.id, static_cast<int>(result.step()), result.attempt(), result.summary());
+        if (result.has_git()) {
+          row.git = MergeGit(row.git, result.git());
+          tx.exec_params("UPDATE deployments SET git = $2 WHERE id = $1::uuid", row.id,
+                         pqxx::binarystring(row.git));
+        }
+        ++row.checks_polls;
+        tx.exec_params("UPDATE deployments SET checks_polls = $2 WHERE id = $1::uuid", row.id,
+                       static_cast<int>(row.checks_polls));
+        Dispatch(tx, row, config_, row.step, row.attempt,
+                 std::chrono::milliseconds(result.poll_after_ms()));
+      }
+      return absl::OkStatus();
+    }
     tx.exec_params(
         "UPDATE deployment_steps SET status = $4, finished_at = now(), "
         "duration_ms = extract(epoch from now() - started_at) * 1000, handler_ms = $5, "
@@ -509,6 +559,10 @@ absl::Status Orchestrator::OnEvent(const bus::Message& message) {
         if (!result.ok()) error += fmt::format(" (compensation failed: {})", result.error());
         Finish(tx, row, FinalStatus(row), row.failed_step, error, config_);
       } else {
+        tx.exec_params(
+            "UPDATE deployment_steps SET status = 'retrying' WHERE deployment_id = $1::uuid AND "
+            "step = $2 AND attempt = $3",
+            row.id, static_cast<int>(row.step), row.attempt);
         Dispatch(tx, row, config_, row.step, row.attempt + 1, RetryDelay(config_, row.attempt + 1),
                  v1::DEPLOYMENT_STATUS_COMPENSATING, row.error);
       }

@@ -15,11 +15,6 @@ void AddOptions(CLI::App& app, HostOptions& o) {
   app.add_option("--test-timeout", o.test_timeout_s, "seconds the test step may take (900)")
       ->envname("SLIPWAY_TEST_STEP_TIMEOUT")
       ->check(CLI::PositiveNumber);
-  app.add_option("--checks-step-timeout", o.checks_timeout_s,
-                 "seconds the checks step (full-pr) may take; keep it above slipway-git's "
-                 "--checks-timeout (2400)")
-      ->envname("SLIPWAY_CHECKS_STEP_TIMEOUT")
-      ->check(CLI::PositiveNumber);
   app.add_option("--max-attempts", o.max_attempts, "attempts per step, the first included (3)")
       ->envname("SLIPWAY_MAX_ATTEMPTS")
       ->check(CLI::Range(1, 100));
@@ -35,7 +30,6 @@ absl::StatusOr<std::unique_ptr<OrchestratorHost>> OrchestratorHost::Start(
   SagaConfig saga;
   saga.step_timeout = ms(options.step_timeout_s);
   saga.step_timeouts[v1::STEP_TEST] = ms(options.test_timeout_s);
-  saga.step_timeouts[v1::STEP_CHECKS] = ms(options.checks_timeout_s);
   saga.max_attempts = options.max_attempts;
   saga.retry_backoff = ms(options.retry_backoff_s);
 

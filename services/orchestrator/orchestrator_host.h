@@ -16,7 +16,6 @@ namespace slipway::orchestrator {
 struct HostOptions {
   double step_timeout_s = 300;
   double test_timeout_s = 900;
-  double checks_timeout_s = 2400;  // full-pr's checks step; above slipway-git's --checks-timeout
   uint32_t max_attempts = 3;
   double retry_backoff_s = 1;
   double tick_s = 0.25;

@@ -14,10 +14,7 @@ namespace slipway::orchestrator {
 struct SagaConfig {
   std::chrono::milliseconds step_timeout{300'000};
   std::map<v1::Step, std::chrono::milliseconds> step_timeouts = {
-      {v1::STEP_TEST, std::chrono::milliseconds(900'000)},
-      // The git service follows the pull request's checks for up to --checks-timeout (30 min
-      // by default) inside the step.
-      {v1::STEP_CHECKS, std::chrono::milliseconds(2'400'000)}};
+      {v1::STEP_TEST, std::chrono::milliseconds(900'000)}};
   uint32_t max_attempts = 3;                      // per step, the first included
   std::chrono::milliseconds retry_backoff{1000};  // doubled each attempt
 };

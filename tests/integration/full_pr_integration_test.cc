@@ -130,6 +130,37 @@ TEST_F(FullPrStackTest, CancelWhileWaitingForChecksClosesThePullRequestAndDelete
   EXPECT_TRUE(compensated) << d.DebugString();
 }
 
+TEST_F(FullPrStackTest, PendingChecksAreReadAgainUntilTheyPass) {
+  ASSERT_TRUE(daemon_->ok()) << daemon_->error();
+  const std::string url = ServeSample();
+  github_->SetCheckRuns(kRepo, "*", {{"ci/build", "queued", ""}});
+  auto d = client_->Submit(Example("low-stock-alerts.json"), url, v1::MODE_FULL_PR);
+  // The pending verdict is recorded while the step waits, read after read.
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        d = client_->Get(d.id());
+        return d.git().checks().state() == "pending" || orchestrator::IsTerminal(d.status());
+      },
+      120s))
+      << d.DebugString();
+  ASSERT_EQ(d.status(), v1::DEPLOYMENT_STATUS_RUNNING) << d.error();
+  EXPECT_EQ(d.current_step(), v1::STEP_CHECKS);
+  const size_t reads_before = github_->CountRequests("GET", "/repos/acme/inventory/commits");
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return github_->CountRequests("GET", "/repos/acme/inventory/commits") >= reads_before + 4;
+      },
+      30s));
+  github_->SetCheckRuns(kRepo, "*", {{"ci/build", "completed", "success"}});
+  d = client_->WaitDone(d.id(), 60s);
+  ASSERT_EQ(d.status(), v1::DEPLOYMENT_STATUS_SUCCEEDED) << d.error();
+  EXPECT_EQ(d.git().checks().state(), "success");
+  EXPECT_GT(d.git().checks().waited_seconds(), 0.1);
+  int checks_rows = 0;
+  for (const auto& s : d.steps()) checks_rows += s.step() == v1::STEP_CHECKS;
+  EXPECT_EQ(checks_rows, 1) << "polls are reads of one step, not retries";
+}
+
 TEST_F(FullPrStackTest, AForgeOutageAtTheGitStepIsRetriedIntoOnePullRequest) {
   ASSERT_TRUE(daemon_->ok()) << daemon_->error();
   const std::string url = ServeSample();

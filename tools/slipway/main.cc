@@ -580,9 +580,6 @@ int main(int argc, char** argv) {
         return kRejected;
       }
       o.git = *git;
-      // The orchestrator waits a little longer than the git service follows the checks.
-      o.orchestrator.checks_timeout_s =
-          static_cast<double>(o.git.pull_request.checks_timeout.count()) + 120;
     }
     {
       auto made = implementer::Providers::Make(providers);
