@@ -93,15 +93,16 @@ absl::StatusOr<GitStepOptions> ResolveGitFlags(const GitFlags& f) {
   o.pull_request.checks_timeout = std::chrono::seconds(f.checks_timeout_s);
   o.pull_request.checks_poll =
       std::chrono::milliseconds(static_cast<int64_t>(f.checks_poll_s * 1000));
-  if (const char* token = std::getenv("SLIPWAY_FORGE_TOKEN"); token != nullptr && *token) {
-    o.pull_request.forge_token = Trimmed(token);
-  } else if (!f.forge_token_file.empty()) {
+  // As with the git token, a file named explicitly wins over the environment.
+  if (!f.forge_token_file.empty()) {
     auto text = ReadSmallFile("--forge-token-file", f.forge_token_file);
     if (!text.ok()) return text.status();
     o.pull_request.forge_token = Trimmed(*text);
     if (o.pull_request.forge_token.empty())
       return absl::InvalidArgumentError(
           fmt::format("--forge-token-file: {} is empty", f.forge_token_file));
+  } else if (const char* token = std::getenv("SLIPWAY_FORGE_TOKEN"); token != nullptr && *token) {
+    o.pull_request.forge_token = Trimmed(token);
   }
   if (!f.body_template_file.empty()) {
     auto text = ReadSmallFile("--pr-body-template", f.body_template_file);

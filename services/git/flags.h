@@ -22,7 +22,7 @@ struct GitFlags {
 // --checks-*, --require-ci-pass, --keep-on-failure).
 void AddGitFlags(CLI::App& app, GitFlags& flags);
 
-// The options, after reading the token (SLIPWAY_FORGE_TOKEN, else --forge-token-file) and the
+// The options, after reading the token (--forge-token-file, else SLIPWAY_FORGE_TOKEN) and the
 // body template file. INVALID_ARGUMENT names the flag and the file.
 absl::StatusOr<GitStepOptions> ResolveGitFlags(const GitFlags& flags);
 
