@@ -8,7 +8,10 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
+#include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -18,6 +21,7 @@
 #include "libs/core/digest.h"
 #include "libs/core/status.h"
 #include "libs/repo/file_lock.h"
+#include "libs/repo/known_hosts.h"
 
 namespace slipway::repo {
 namespace {
@@ -167,6 +171,7 @@ struct CallContext {
   bool auth_failed = false;
   std::string remote_output;
   std::vector<std::pair<std::string, std::string>> rejected;  // ref, remote's reason
+  std::string host_key_problem;  // why the ssh server's host key was refused
 };
 
 int GiveUp(CallContext* ctx) {
@@ -224,9 +229,74 @@ int OnPushUpdate(const char* refname, const char* status, void* payload) {
   return 0;
 }
 
+// The port of an ssh:// URL; 22 for scp-like URLs and when none is given.
+int SshPort(std::string_view url) {
+  if (!url.starts_with("ssh://")) return 22;
+  std::string_view authority = url.substr(6);
+  authority = authority.substr(0, authority.find('/'));
+  if (size_t at = authority.rfind('@'); at != std::string_view::npos)
+    authority.remove_prefix(at + 1);
+  if (authority.starts_with('[')) {
+    size_t close = authority.find(']');
+    if (close == std::string_view::npos) return 22;
+    authority.remove_prefix(close + 1);
+  }
+  size_t colon = authority.rfind(':');
+  if (colon == std::string_view::npos) return 22;
+  int port = 0;
+  std::string_view digits = authority.substr(colon + 1);
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+  return ec == std::errc() && end == digits.data() + digits.size() && port > 0 ? port : 22;
+}
+
+// TLS certificates are left to libgit2 (the system's trust store). An ssh host key must be
+// listed for the host in the configured known_hosts file, as with StrictHostKeyChecking=yes.
+int CheckHostKey(git_cert* cert, int /*valid*/, const char* host, void* payload) {
+  auto* ctx = static_cast<CallContext*>(payload);
+  if (cert->cert_type != GIT_CERT_HOSTKEY_LIBSSH2) return GIT_PASSTHROUGH;
+  const auto* hostkey = reinterpret_cast<const git_cert_hostkey*>(cert);
+  const int port = SshPort(ctx->url);
+  const std::string name = KnownHostName(host ? host : "", port);
+  fs::path file = ctx->creds->known_hosts;
+  if (file.empty()) {
+    const char* home = std::getenv("HOME");
+    file = fs::path(home ? home : "/") / ".ssh" / "known_hosts";
+  }
+  const std::string add = fmt::format("add its key with: ssh-keyscan -p {} {} >> {}", port,
+                                      host ? host : "", file.string());
+  auto refuse = [&](std::string why) {
+    ctx->host_key_problem = std::move(why);
+    git_error_set_str(GIT_ERROR_SSH, ctx->host_key_problem.c_str());
+    return GIT_ECERTIFICATE;
+  };
+  if ((hostkey->type & GIT_CERT_SSH_RAW) == 0 || hostkey->hostkey == nullptr)
+    return refuse(fmt::format("the ssh host key of {} could not be read to check it", name));
+  std::ifstream in(file, std::ios::binary);
+  if (!in)
+    return refuse(fmt::format("host key of {} not checked: no known_hosts file at {}; {}", name,
+                              file.string(), add));
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  switch (MatchKnownHost(text, host ? host : "", port,
+                         std::string_view(hostkey->hostkey, hostkey->hostkey_len))) {
+    case HostKeyMatch::kKnown:
+      return 0;
+    case HostKeyMatch::kUnknownHost:
+      return refuse(fmt::format("{} is not in {}; {}", name, file.string(), add));
+    case HostKeyMatch::kMismatch:
+      return refuse(fmt::format(
+          "the host key of {} differs from the one in {}: it may be an impostor, or the key was "
+          "changed (then replace the line)",
+          name, file.string()));
+    case HostKeyMatch::kRevoked:
+      return refuse(fmt::format("the host key of {} is revoked in {}", name, file.string()));
+  }
+  return refuse("unexpected host key verdict");
+}
+
 git_remote_callbacks Callbacks(CallContext& ctx) {
   git_remote_callbacks cb = GIT_REMOTE_CALLBACKS_INIT;
   cb.credentials = AcquireCredential;
+  cb.certificate_check = CheckHostKey;
   cb.sideband_progress = OnSideband;
   cb.push_update_reference = OnPushUpdate;
   cb.payload = &ctx;
@@ -241,6 +311,8 @@ git_proxy_options ProxyOptions() {
 
 // Maps the result of a libgit2 network call to the error vocabulary of remote.h.
 absl::Status RemoteError(int rc, const CallContext& ctx, std::string_view what) {
+  if (!ctx.host_key_problem.empty())
+    return absl::FailedPreconditionError(fmt::format("{}: {}", what, ctx.host_key_problem));
   if (ctx.auth_failed || rc == GIT_EAUTH) {
     return absl::UnauthenticatedError(
         ctx.offered_secret

@@ -43,12 +43,16 @@ struct Credentials {
   // or with the URL's user name when the URL names one.
   std::string token;
   // ssh: key files (paths; the public key may be empty), tried once; otherwise the ssh agent
-  // when `ssh_agent` is set. Note: libgit2 1.5 does not check ssh host keys against
-  // known_hosts by itself, and no host-key policy is configured here yet.
+  // when `ssh_agent` is set.
   std::string ssh_private_key;
   std::string ssh_public_key;
   std::string ssh_passphrase;
   bool ssh_agent = true;
+  // ssh: the OpenSSH known_hosts file the server's host key must be listed in (see
+  // known_hosts.h); "" = $HOME/.ssh/known_hosts. An unlisted host, a changed key or a
+  // missing file refuse the connection before anything is sent (FAILED_PRECONDITION naming
+  // the host and how to add its key).
+  std::string known_hosts;
 };
 
 // Pushes refs/heads/<branch> of `repo` to refs/heads/<branch> at `remote_url`. Already up to

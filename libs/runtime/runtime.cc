@@ -56,6 +56,10 @@ void AddTargetOptions(CLI::App& app, TargetOptions& t, const std::string& mirror
   app.add_option("--git-token-file", t.token_file,
                  "file holding the token for https remotes (else SLIPWAY_GIT_TOKEN)")
       ->envname("SLIPWAY_GIT_TOKEN_FILE");
+  app.add_option("--ssh-known-hosts", t.known_hosts,
+                 "OpenSSH known_hosts file ssh remotes' host keys must be in "
+                 "($HOME/.ssh/known_hosts)")
+      ->envname("SLIPWAY_SSH_KNOWN_HOSTS");
   app.add_option("--ssh-key", t.ssh_key,
                  "private key file for ssh remotes, <key>.pub beside it (else the ssh agent)")
       ->envname("SLIPWAY_SSH_KEY");
@@ -114,6 +118,7 @@ absl::StatusOr<repo::TargetConfig> ResolveTargets(const TargetOptions& t,
   } else if (const char* token = EnvOrNull("SLIPWAY_GIT_TOKEN")) {
     config.credentials.token = StripTrailingSpace(token);
   }
+  config.credentials.known_hosts = t.known_hosts;
   if (!t.ssh_key.empty()) {
     std::error_code ec;
     if (!fs::is_regular_file(t.ssh_key, ec))

@@ -30,9 +30,10 @@ namespace slipway::runtime {
 // ResolveTargets turns it into a repo::TargetConfig. There is no flag for the token itself, so
 // it never shows in `ps`: it comes from SLIPWAY_GIT_TOKEN or from the token file.
 struct TargetOptions {
-  std::string mirror_dir;  // --mirror-dir, SLIPWAY_MIRROR_DIR
-  std::string token_file;  // --git-token-file, SLIPWAY_GIT_TOKEN_FILE
-  std::string ssh_key;     // --ssh-key, SLIPWAY_SSH_KEY: private key path
+  std::string mirror_dir;   // --mirror-dir, SLIPWAY_MIRROR_DIR
+  std::string token_file;   // --git-token-file, SLIPWAY_GIT_TOKEN_FILE
+  std::string ssh_key;      // --ssh-key, SLIPWAY_SSH_KEY: private key path
+  std::string known_hosts;  // --ssh-known-hosts, SLIPWAY_SSH_KNOWN_HOSTS: host keys to trust
 };
 
 struct CommonConfig {

@@ -71,8 +71,9 @@ absl::StatusOr<std::unique_ptr<GitStep>> GitStep::Create(store::ConnectionPool& 
     forge = std::move(*made);
   }
   if (!forge)
-    spdlog::info("no forge token (SLIPWAY_FORGE_TOKEN, --forge-token-file or SLIPWAY_GIT_TOKEN): "
-                 "full-pr deployments will fail at the git step");
+    spdlog::info(
+        "no forge token (SLIPWAY_FORGE_TOKEN, --forge-token-file or SLIPWAY_GIT_TOKEN): "
+        "full-pr deployments will fail at the git step");
   return std::unique_ptr<GitStep>(
       new GitStep(pool, std::move(options), targets, std::move(forge), std::move(body)));
 }
