@@ -12,27 +12,18 @@
 #include "gtest/gtest.h"
 #include "libs/repo/repository.h"
 #include "services/git/message.h"
+#include "tests/harness/harness.h"
 
 namespace slipway::gitsvc {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::ReadFile;
 
 const char* kId = "3f2a9c1e-77b0-4c1d-9e2f-0a1b2c3d4e5f";
 
-std::string Capture(const std::string& cmd) {
-  std::string out;
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen(cmd.c_str(), "r"), ::pclose);
-  char buf[4096];
-  size_t n;
-  while (pipe && (n = fread(buf, 1, sizeof(buf), pipe.get())) > 0) out.append(buf, n);
-  return out;
-}
-
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
+// stdout (and stderr) of a shell command.
+std::string Capture(const std::string& cmd) { return testing::RunCommand(cmd).output; }
 
 class CommitTest : public ::testing::Test {
  protected:

@@ -10,6 +10,7 @@
 #include "gtest/gtest.h"
 #include "libs/core/text.h"
 #include "libs/repo/repository.h"
+#include "tests/harness/harness.h"
 
 namespace slipway::gitsvc {
 namespace {
@@ -19,14 +20,8 @@ namespace fs = std::filesystem;
 const char* kId = "3f2a9c1e-77b0-4c1d-9e2f-0a1b2c3d4e5f";
 const std::string kZwj = "\xE2\x80\x8D";
 
-std::string Capture(const std::string& cmd) {
-  std::string out;
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen(cmd.c_str(), "r"), ::pclose);
-  char buf[4096];
-  size_t n;
-  while (pipe && (n = fread(buf, 1, sizeof(buf), pipe.get())) > 0) out.append(buf, n);
-  return out;
-}
+// stdout (and stderr) of a shell command.
+std::string Capture(const std::string& cmd) { return testing::RunCommand(cmd).output; }
 
 bool Contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
