@@ -51,6 +51,12 @@ TEST(Text, SlugifyIsSafeForAnyTitle) {
   EXPECT_EQ(IdentifierFrom("3D Printing queue"), "n_3d_printing_queue");
 }
 
+TEST(Text, ReplaceAllIsOnePass) {
+  EXPECT_EQ(ReplaceAll("a{x}b{x}", "{x}", "42"), "a42b42");
+  EXPECT_EQ(ReplaceAll("tok tok", "tok", "***tok"), "***tok ***tok");  // not searched again
+  EXPECT_EQ(ReplaceAll("abc", "", "z"), "abc");
+}
+
 TEST(Text, TailKeepsUtf8Boundaries) {
   std::string s = "ab\xC3\xA9\xC3\xA9";  // "abéé"
   EXPECT_EQ(TailUtf8(s, 3), "\xC3\xA9");

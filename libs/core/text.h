@@ -33,4 +33,8 @@ std::string TailUtf8(std::string_view text, size_t max_bytes);
 // Keeps at most `max_bytes` of the start of `text`, cut at a UTF-8 boundary.
 std::string HeadUtf8(std::string_view text, size_t max_bytes);
 
+// `text` with every occurrence of `from` replaced by `to`, in one pass (a replacement is not
+// searched again); unchanged when `from` is empty.
+std::string ReplaceAll(std::string text, std::string_view from, std::string_view to);
+
 }  // namespace slipway

@@ -20,6 +20,7 @@
 
 #include "libs/core/digest.h"
 #include "libs/core/status.h"
+#include "libs/core/text.h"
 #include "libs/repo/file_lock.h"
 #include "libs/repo/known_hosts.h"
 
@@ -138,14 +139,8 @@ struct CallContext {
 
   // `text` with the raw URL replaced by the redacted one and every secret masked.
   std::string Scrub(std::string text) const {
-    auto replace_all = [&text](const std::string& from, std::string_view to) {
-      if (from.empty()) return;
-      for (size_t pos = text.find(from); pos != std::string::npos;
-           pos = text.find(from, pos + to.size()))
-        text.replace(pos, from.size(), to);
-    };
-    if (url != shown_url) replace_all(url, shown_url);
-    for (const std::string& secret : secrets) replace_all(secret, "***");
+    if (url != shown_url) text = ReplaceAll(std::move(text), url, shown_url);
+    for (const std::string& secret : secrets) text = ReplaceAll(std::move(text), secret, "***");
     return text;
   }
 

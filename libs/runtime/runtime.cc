@@ -94,30 +94,36 @@ fs::path DefaultMirrorRoot() {
   return (ec ? fs::path("/tmp") : tmp) / "slipway-mirrors";
 }
 
+absl::StatusOr<std::string> ReadToken(std::string_view option, const std::string& file,
+                                      const char* env) {
+  if (file.empty()) {
+    const char* token = EnvOrNull(env);
+    return token != nullptr ? StripTrailingSpace(token) : std::string();
+  }
+  // The token's file is named in errors, never its content.
+  std::error_code ec;
+  if (!fs::is_regular_file(file, ec))
+    return absl::InvalidArgumentError(fmt::format("{} {}: not a readable file{}", option, file,
+                                                  ec ? " (" + ec.message() + ")" : std::string()));
+  std::ifstream in(file, std::ios::binary);
+  std::stringstream content;
+  content << in.rdbuf();
+  if (!in.is_open() || in.bad())
+    return absl::InvalidArgumentError(fmt::format("{} {}: cannot be read", option, file));
+  std::string token = StripTrailingSpace(content.str());
+  if (token.empty())
+    return absl::InvalidArgumentError(fmt::format("{} {}: is empty", option, file));
+  return token;
+}
+
 absl::StatusOr<repo::TargetConfig> ResolveTargets(const TargetOptions& t,
                                                   const fs::path& default_mirror_root) {
   repo::TargetConfig config;
   config.mirror_root = t.mirror_dir.empty() ? default_mirror_root : fs::path(t.mirror_dir);
-  if (!t.token_file.empty()) {
-    // The token's file is named in errors, never its content.
-    std::error_code ec;
-    if (!fs::is_regular_file(t.token_file, ec))
-      return absl::InvalidArgumentError(
-          fmt::format("--git-token-file (SLIPWAY_GIT_TOKEN_FILE) {}: not a readable file{}",
-                      t.token_file, ec ? " (" + ec.message() + ")" : std::string()));
-    std::ifstream in(t.token_file, std::ios::binary);
-    std::stringstream content;
-    content << in.rdbuf();
-    if (!in.is_open() || in.bad())
-      return absl::InvalidArgumentError(fmt::format(
-          "--git-token-file (SLIPWAY_GIT_TOKEN_FILE) {}: cannot be read", t.token_file));
-    config.credentials.token = StripTrailingSpace(content.str());
-    if (config.credentials.token.empty())
-      return absl::InvalidArgumentError(
-          fmt::format("--git-token-file (SLIPWAY_GIT_TOKEN_FILE) {}: is empty", t.token_file));
-  } else if (const char* token = EnvOrNull("SLIPWAY_GIT_TOKEN")) {
-    config.credentials.token = StripTrailingSpace(token);
-  }
+  auto token =
+      ReadToken("--git-token-file (SLIPWAY_GIT_TOKEN_FILE)", t.token_file, "SLIPWAY_GIT_TOKEN");
+  if (!token.ok()) return token.status();
+  config.credentials.token = std::move(*token);
   config.credentials.known_hosts = t.known_hosts;
   if (!t.ssh_key.empty()) {
     std::error_code ec;

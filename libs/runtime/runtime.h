@@ -12,6 +12,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -74,6 +75,13 @@ std::filesystem::path DefaultMirrorRoot();
 // otherwise from SLIPWAY_GIT_TOKEN), the ssh private key and, when "<key>.pub" exists, its
 // public key. INVALID_ARGUMENT naming the file when the token file is unreadable or empty, or
 // the ssh key does not exist.
+// A secret token: the content of `file` (trailing whitespace stripped) when one is named, which
+// wins over the environment variable `env`; else that variable ("" when unset or empty).
+// INVALID_ARGUMENT names `option` and the file, never the content, for a file that is missing,
+// unreadable or empty.
+absl::StatusOr<std::string> ReadToken(std::string_view option, const std::string& file,
+                                      const char* env);
+
 absl::StatusOr<repo::TargetConfig> ResolveTargets(const TargetOptions& options,
                                                   const std::filesystem::path& default_mirror_root);
 

@@ -240,6 +240,14 @@ absl::StatusOr<v1::GitOutcome> CommitChangeSet(const CommitRequest& request) {
                                         outcome.branch(), kRefAttempts));
 }
 
+absl::StatusOr<std::string> DeploymentTip(const repo::Repository& repository,
+                                          const std::string& branch,
+                                          const std::string& deployment_id) {
+  SLIPWAY_ASSIGN_OR_RETURN(auto tip,
+                           LookupBranch(repository.raw(), "refs/heads/" + branch, deployment_id));
+  return tip.has_value() && tip->ours ? tip->commit : std::string();
+}
+
 absl::Status DeleteBranch(const std::filesystem::path& repository, const std::string& branch,
                           const std::string& deployment_id) {
   SLIPWAY_RETURN_IF_ERROR(ValidateDeploymentId(deployment_id));

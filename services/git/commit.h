@@ -17,6 +17,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "libs/repo/repository.h"
 #include "services/git/request.h"
 #include "slipway/v1/steps.pb.h"
 
@@ -27,6 +28,13 @@ namespace slipway::gitsvc {
 // mode). Idempotent: when the branch already carries this deployment's commit it is returned
 // with created=false. Concurrent callers with the same request create one branch.
 absl::StatusOr<v1::GitOutcome> CommitChangeSet(const CommitRequest& request);
+
+// The commit refs/heads/<branch> of `repository` points to when its tip is a commit of
+// `deployment_id` (it carries the trailer); "" when the branch is missing or not the
+// deployment's.
+absl::StatusOr<std::string> DeploymentTip(const repo::Repository& repository,
+                                          const std::string& branch,
+                                          const std::string& deployment_id);
 
 // Compensation: deletes refs/heads/<branch> if its tip is a commit of `deployment_id`. A
 // missing branch is success (already compensated).

@@ -2,9 +2,10 @@
 
 #include <fmt/format.h>
 
-#include <cstdlib>
 #include <fstream>
 #include <sstream>
+
+#include "libs/runtime/runtime.h"
 
 namespace slipway::gitsvc {
 namespace {
@@ -21,13 +22,6 @@ absl::StatusOr<std::string> ReadSmallFile(const std::string& flag, const std::st
     return absl::InvalidArgumentError(
         fmt::format("{}: {} is {} bytes, limit {}", flag, path, s.size(), kMaxFileBytes));
   return s;
-}
-
-std::string Trimmed(std::string s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
-  size_t start = 0;
-  while (start < s.size() && std::isspace(static_cast<unsigned char>(s[start]))) ++start;
-  return s.substr(start);
 }
 
 }  // namespace
@@ -94,16 +88,10 @@ absl::StatusOr<GitStepOptions> ResolveGitFlags(const GitFlags& f) {
   o.pull_request.checks_poll =
       std::chrono::milliseconds(static_cast<int64_t>(f.checks_poll_s * 1000));
   // As with the git token, a file named explicitly wins over the environment.
-  if (!f.forge_token_file.empty()) {
-    auto text = ReadSmallFile("--forge-token-file", f.forge_token_file);
-    if (!text.ok()) return text.status();
-    o.pull_request.forge_token = Trimmed(*text);
-    if (o.pull_request.forge_token.empty())
-      return absl::InvalidArgumentError(
-          fmt::format("--forge-token-file: {} is empty", f.forge_token_file));
-  } else if (const char* token = std::getenv("SLIPWAY_FORGE_TOKEN"); token != nullptr && *token) {
-    o.pull_request.forge_token = Trimmed(token);
-  }
+  auto token = runtime::ReadToken("--forge-token-file (SLIPWAY_FORGE_TOKEN_FILE)",
+                                  f.forge_token_file, "SLIPWAY_FORGE_TOKEN");
+  if (!token.ok()) return token.status();
+  o.pull_request.forge_token = std::move(*token);
   if (!f.body_template_file.empty()) {
     auto text = ReadSmallFile("--pr-body-template", f.body_template_file);
     if (!text.ok()) return text.status();

@@ -18,7 +18,6 @@ namespace {
 
 using RefPtr = std::unique_ptr<git_reference, decltype(&git_reference_free)>;
 using RemotePtr = std::unique_ptr<git_remote, decltype(&git_remote_free)>;
-using CommitPtr = std::unique_ptr<git_commit, decltype(&git_commit_free)>;
 
 // `status` with `what` in front of its message, still retryable when it was.
 absl::Status Annotate(const absl::Status& status, std::string_view what) {
@@ -29,7 +28,7 @@ absl::Status Annotate(const absl::Status& status, std::string_view what) {
 // The reason as a Markdown quote: every line quoted, at most kMaxReasonBytes.
 constexpr size_t kMaxReasonBytes = 2000;
 std::string Quoted(std::string_view reason) {
-  std::string text = SanitizeUtf8(reason.substr(0, kMaxReasonBytes));
+  std::string text = SanitizeUtf8(HeadUtf8(reason, kMaxReasonBytes));
   if (reason.size() > kMaxReasonBytes) text += " …";
   std::string out = "> ";
   for (char c : text) {
@@ -39,22 +38,6 @@ std::string Quoted(std::string_view reason) {
       out += c;
   }
   return out;
-}
-
-// The commit refs/heads/<branch> of `repository` points to, when its message carries the
-// deployment's trailer; "" otherwise.
-std::string OwnLocalTip(const repo::Repository& repository, const std::string& branch,
-                        const std::string& deployment_id) {
-  auto tip = repository.ResolveCommit("refs/heads/" + branch);
-  if (!tip.ok()) return "";
-  git_oid oid;
-  if (git_oid_fromstr(&oid, tip->c_str()) != 0) return "";
-  git_commit* raw = nullptr;
-  if (git_commit_lookup(&raw, repository.raw(), &oid) != 0) return "";
-  CommitPtr commit(raw, git_commit_free);
-  const char* message = git_commit_message(commit.get());
-  if (message == nullptr || !HasDeploymentTrailer(message, deployment_id)) return "";
-  return *tip;
 }
 
 v1::ChecksVerdict ToVerdict(const forge::CheckSummary& summary) {
@@ -170,7 +153,7 @@ absl::StatusOr<v1::CompensationOutcome> Compensate(const repo::Repository* repos
   std::vector<std::string> done;
   std::string commit = request.commit;
   if (commit.empty() && repository != nullptr)
-    commit = OwnLocalTip(*repository, request.branch, request.deployment_id);
+    commit = DeploymentTip(*repository, request.branch, request.deployment_id).value_or("");
 
   if (forge != nullptr) {
     auto pr = forge->FindPullRequest(target.forge_repo, request.branch, "");

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "libs/core/status.h"
+#include "libs/core/text.h"
 #include "libs/forge/github_forge.h"
 #include "libs/repo/repository.h"
 #include "services/git/commit.h"
@@ -14,12 +15,6 @@ namespace slipway::gitsvc {
 namespace {
 
 using google::protobuf::util::TimeUtil;
-
-std::string ReplaceAll(std::string text, std::string_view from, std::string_view to) {
-  for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
-    text.replace(at, from.size(), to);
-  return text;
-}
 
 // The forge's host for a push URL ("github.com" for https://github.com/o/r and git@github.com:o/r).
 std::string HostOf(std::string_view url) {
@@ -32,6 +27,11 @@ std::string HostOf(std::string_view url) {
   url = url.substr(0, url.find(':'));
   if (size_t at = url.rfind('@'); at != url.npos) url.remove_prefix(at + 1);
   return std::string(url);
+}
+
+// "owner/name" as a forge repository (the same rules as the last two parts of a URL).
+absl::StatusOr<forge::RepoRef> RepoNamed(std::string_view name) {
+  return forge::ParseRepoUrl("https://forge/" + std::string(name));
 }
 
 }  // namespace
@@ -52,8 +52,7 @@ absl::StatusOr<std::unique_ptr<GitStep>> GitStep::Create(store::ConnectionPool& 
     return absl::InvalidArgumentError("--checks-poll: must be above 0");
   if (!options.pull_request.forge_repo.empty()) {
     const auto& name = options.pull_request.forge_repo;
-    if (auto ref = forge::ParseRepoUrl("https://forge/" + name);
-        !ref.ok() || ref->FullName() != name)
+    if (auto ref = RepoNamed(name); !ref.ok() || ref->FullName() != name)
       return absl::InvalidArgumentError(
           fmt::format("--forge-repo: '{}' is not owner/name", name.substr(0, 200)));
   }
@@ -119,8 +118,7 @@ absl::StatusOr<PublishTarget> GitStep::TargetFor(const std::string& target_url,
     target.push_url = target_url;
   }
   const std::string& named = options_.pull_request.forge_repo;
-  auto ref = named.empty() ? forge::ParseRepoUrl(target.push_url)
-                           : forge::ParseRepoUrl("https://forge/" + named);
+  auto ref = named.empty() ? forge::ParseRepoUrl(target.push_url) : RepoNamed(named);
   if (!ref.ok())
     return absl::FailedPreconditionError(
         fmt::format("full-pr: cannot tell the forge repository from {}: {}; pass --forge-repo "
@@ -248,7 +246,7 @@ absl::StatusOr<v1::StepResult> GitStep::Checks(const v1::StepCommand& command) {
   if (git.commit().empty() || !git.has_pull_request() || git.remote().empty())
     return runtime::Failed("checks: the git step reported no pushed commit and pull request");
   // Where the git step published, as it recorded it.
-  auto forge_repo = forge::ParseRepoUrl("https://forge/" + git.pull_request().repo());
+  auto forge_repo = RepoNamed(git.pull_request().repo());
   if (!forge_repo.ok()) return runtime::Failed(std::string(forge_repo.status().message()));
   auto forge = ForgeFor(git.remote());
   if (!forge.ok()) return runtime::Failed(std::string(forge.status().message()));
@@ -334,7 +332,7 @@ absl::StatusOr<v1::StepResult> GitStep::Compensate(const v1::StepCommand& comman
           "there by hand",
           request.branch, git.remote()));
     if (git.has_pull_request()) {
-      auto ref = forge::ParseRepoUrl("https://forge/" + git.pull_request().repo());
+      auto ref = RepoNamed(git.pull_request().repo());
       auto f = ForgeFor(git.remote());
       if (!ref.ok() || !f.ok())
         return runtime::Failed(fmt::format(
