@@ -8,8 +8,8 @@
 #include <filesystem>
 #include <map>
 #include <optional>
-#include <unordered_map>
 #include <set>
+#include <unordered_map>
 
 #include "libs/changeset/change_set.h"
 #include "libs/code/imports.h"
@@ -83,10 +83,18 @@ std::string NormalizeName(std::string_view ecosystem, std::string_view name) {
 // Python import names whose distribution is named otherwise.
 std::string_view PythonDistribution(std::string_view import_name) {
   static const std::map<std::string_view, std::string_view> kNames = {
-      {"yaml", "pyyaml"},         {"PIL", "pillow"},       {"sklearn", "scikit-learn"},
-      {"cv2", "opencv-python"},   {"bs4", "beautifulsoup4"}, {"dateutil", "python-dateutil"},
-      {"jwt", "pyjwt"},           {"google", "google-cloud"}, {"psycopg2", "psycopg2-binary"},
-      {"dotenv", "python-dotenv"}, {"magic", "python-magic"}, {"attr", "attrs"}};
+      {"yaml", "pyyaml"},
+      {"PIL", "pillow"},
+      {"sklearn", "scikit-learn"},
+      {"cv2", "opencv-python"},
+      {"bs4", "beautifulsoup4"},
+      {"dateutil", "python-dateutil"},
+      {"jwt", "pyjwt"},
+      {"google", "google-cloud"},
+      {"psycopg2", "psycopg2-binary"},
+      {"dotenv", "python-dotenv"},
+      {"magic", "python-magic"},
+      {"attr", "attrs"}};
   auto it = kNames.find(import_name);
   return it == kNames.end() ? import_name : it->second;
 }
@@ -146,7 +154,8 @@ void CheckShape(const std::vector<AnswerFile>& files, const Context& ctx,
     if (f.content.size() > ctx.rules.max_file_bytes)
       problems.push_back(fmt::format("{}: {} bytes; at most {} are accepted", f.path,
                                      f.content.size(), ctx.rules.max_file_bytes));
-    if (f.content.find('\0') != std::string::npos || InvalidUtf8Offset(f.content) != std::string::npos)
+    if (f.content.find('\0') != std::string::npos ||
+        InvalidUtf8Offset(f.content) != std::string::npos)
       problems.push_back(fmt::format("{}: not UTF-8 text", f.path));
     if (ctx.base_dirs.contains(f.path))
       problems.push_back(fmt::format("{}: a folder of that name exists", f.path));
@@ -195,7 +204,8 @@ void CheckSyntax(const std::vector<AnswerFile>& files, const fs::path& root, con
       }
     } else if (language == "go") {
       if (auto r = run({"gofmt", "-e", "-l", f.path}, f.path); r && r->exit_code != 0)
-        problems.push_back(fmt::format("{}: Go syntax error:\n{}", f.path, CleanOutput(r->output, root)));
+        problems.push_back(
+            fmt::format("{}: Go syntax error:\n{}", f.path, CleanOutput(r->output, root)));
     } else if (Extension(f.path) == ".js" || Extension(f.path) == ".mjs" ||
                Extension(f.path) == ".cjs") {
       if (auto r = run({"node", "--check", f.path}, f.path); r && r->exit_code != 0)
@@ -204,8 +214,8 @@ void CheckSyntax(const std::vector<AnswerFile>& files, const fs::path& root, con
     } else if (language == "c" || language == "cpp") {
       const std::string ext = Extension(f.path);
       const bool header = ext == ".h" || ext == ".hh" || ext == ".hpp" || ext == ".hxx";
-      std::vector<std::string> argv = {language == "c" && !header ? "gcc" : "g++",
-                                       "-fsyntax-only", "-w"};
+      std::vector<std::string> argv = {language == "c" && !header ? "gcc" : "g++", "-fsyntax-only",
+                                       "-w"};
       if (header) {
         argv.push_back("-x");
         argv.push_back(language == "c" ? "c" : "c++");
@@ -220,7 +230,8 @@ void CheckSyntax(const std::vector<AnswerFile>& files, const fs::path& root, con
       std::string out = CleanOutput(r->output, root);
       // A third-party header this machine lacks says nothing about the file's syntax.
       if (out.find("No such file or directory") != std::string::npos &&
-          out.find("fatal error: ") != std::string::npos && out.find(" error: ") == out.rfind(" error: ")) {
+          out.find("fatal error: ") != std::string::npos &&
+          out.find(" error: ") == out.rfind(" error: ")) {
         size_t at = out.find("fatal error: ");
         notes.push_back(fmt::format("{}: not compiled here: {}", f.path,
                                     out.substr(at + 13, out.find('\n', at) - at - 13)));
@@ -293,7 +304,8 @@ absl::StatusOr<FileCheckOutcome> CheckModelFiles(const std::vector<AnswerFile>& 
                                                  const ImplementRequest& request,
                                                  const v1::ChangeSet& also_present,
                                                  const FileRules& rules) {
-  SLIPWAY_ASSIGN_OR_RETURN(std::vector<repo::TreeFile> tree, request.repo.ListFiles(request.commit));
+  SLIPWAY_ASSIGN_OR_RETURN(std::vector<repo::TreeFile> tree,
+                           request.repo.ListFiles(request.commit));
   Context ctx{request, rules, {}, {}};
   for (const repo::TreeFile& f : tree) {
     ctx.base_files.insert(f.path);

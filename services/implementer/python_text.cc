@@ -9,7 +9,6 @@
 namespace slipway::implementer {
 namespace {
 
-
 // Escapes for one byte of sanitized text; `keep_newlines` for docstrings.
 void AppendEscaped(std::string& out, char c, bool keep_newlines) {
   switch (c) {

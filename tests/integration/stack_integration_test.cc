@@ -20,12 +20,12 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-using testing::ReadFile;
-using testing::RunCommand;
-using testing::TempDir;
 using testing::Client;
 using testing::Git;
+using testing::ReadFile;
+using testing::RunCommand;
 using testing::StackTest;
+using testing::TempDir;
 
 std::string Example(const std::string& name) {
   return ReadFile(testing::SourceDir() / "examples" / "recommendations" / name);

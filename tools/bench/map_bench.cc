@@ -197,7 +197,9 @@ class SyntheticRepo {
         "from typing import Iterable\n\n{}",
         package, i,
         // One module in ten talks to a database, one in ten calls HTTP: integration sites.
-        i % 10 == 0 ? "import sqlalchemy\n\n" : i % 10 == 5 ? "import requests\n\n" : "");
+        i % 10 == 0   ? "import sqlalchemy\n\n"
+        : i % 10 == 5 ? "import requests\n\n"
+                      : "");
     if (siblings > 1) {
       int j = (i + 1) % siblings;
       s += fmt::format("from .module_{} import helper_{}_0\n", j, j);
@@ -571,11 +573,10 @@ bool Measure(const fs::path& self, const std::string& name, const fs::path& path
 
   std::vector<double> cold, warm, tree_id, list, read, peak, index, analysis, total_peak;
   for (int i = 0; i < runs; ++i) {
-    FILE* p = popen(
-        fmt::format("{} --map-once {} --commit {}{}", Quote(self.string()), q, Quote(rev),
-                    analyze ? "" : " --no-analysis")
-            .c_str(),
-        "r");
+    FILE* p = popen(fmt::format("{} --map-once {} --commit {}{}", Quote(self.string()), q,
+                                Quote(rev), analyze ? "" : " --no-analysis")
+                        .c_str(),
+                    "r");
     if (!p) return false;
     std::string out;
     char buf[4096];
@@ -704,7 +705,8 @@ int main(int argc, char** argv) {
       return 1;
     }
     Row row;
-    if (!Measure(self, fmt::format("synthetic-{}", n), dir, "HEAD", runs, !no_analysis, row)) return 1;
+    if (!Measure(self, fmt::format("synthetic-{}", n), dir, "HEAD", runs, !no_analysis, row))
+      return 1;
     rows.push_back(row);
   }
   for (const std::string& r : repos) {
