@@ -284,38 +284,62 @@ std::string EscapePromQlString(std::string_view text) {
   return out;
 }
 
-MetricSpec ErrorRateTemplate(std::string_view service) {
-  const std::string s = EscapePromQlString(service);
+MetricSpec ErrorRateForSelector(std::string_view selector, std::string_view window) {
   MetricSpec spec;
   spec.name = "error-rate";
   spec.query = fmt::format(
-      "sum(rate(http_requests_total{{service=\"{0}\",code=~\"5..\"}}[1m])) / "
-      "sum(rate(http_requests_total{{service=\"{0}\"}}[1m]))",
-      s);
+      "sum(rate(http_requests_total{{{0},code=~\"5..\"}}[{1}])) / "
+      "sum(rate(http_requests_total{{{0}}}[{1}]))",
+      selector, window);
   spec.failure = Condition{Comparison::kGreater, 0.05};
   spec.no_data = NoDataPolicy::kInconclusive;
   return spec;
 }
 
+MetricSpec ErrorRateTemplate(std::string_view service) {
+  return ErrorRateForSelector(fmt::format("service=\"{}\"", EscapePromQlString(service)), "1m");
+}
+
+namespace {
+std::string P95(std::string_view selector, std::string_view window) {
+  return fmt::format(
+      "histogram_quantile(0.95, sum by (le) "
+      "(rate(http_request_duration_seconds_bucket{{{}}}[{}])))",
+      selector, window);
+}
+}  // namespace
+
 MetricSpec LatencyP95Template(std::string_view service, double stable_p95_seconds) {
   MetricSpec spec;
   spec.name = "latency-p95";
-  spec.query = fmt::format(
-      "histogram_quantile(0.95, sum by (le) "
-      "(rate(http_request_duration_seconds_bucket{{service=\"{}\"}}[1m])))",
-      EscapePromQlString(service));
+  spec.query = P95(fmt::format("service=\"{}\"", EscapePromQlString(service)), "1m");
   spec.failure = Condition{Comparison::kGreater, 1.2 * stable_p95_seconds};
   return spec;
 }
 
-MetricSpec HealthCheckTemplate(std::string_view service) {
+MetricSpec LatencyRegressionForSelectors(std::string_view canary_selector,
+                                         std::string_view stable_selector,
+                                         std::string_view window) {
+  MetricSpec spec;
+  spec.name = "latency-regression";
+  spec.query = fmt::format("{} / {}", P95(canary_selector, window), P95(stable_selector, window));
+  spec.failure = Condition{Comparison::kGreater, 1.2};
+  spec.no_data = NoDataPolicy::kInconclusive;
+  return spec;
+}
+
+MetricSpec HealthCheckForSelector(std::string_view selector) {
   MetricSpec spec;
   spec.name = "health-check";
-  spec.query = fmt::format("min(up{{service=\"{}\"}})", EscapePromQlString(service));
+  spec.query = fmt::format("min(up{{{}}})", selector);
   spec.success = Condition{Comparison::kGreaterOrEqual, 1};
   spec.failure_limit = 2;
   spec.consecutive_failures = true;
   return spec;
+}
+
+MetricSpec HealthCheckTemplate(std::string_view service) {
+  return HealthCheckForSelector(fmt::format("service=\"{}\"", EscapePromQlString(service)));
 }
 
 }  // namespace slipway::analysis

@@ -143,4 +143,13 @@ MetricSpec LatencyP95Template(std::string_view service, double stable_p95_second
 // fails on the third failed check in a row (failure_limit 2, consecutive_failures).
 MetricSpec HealthCheckTemplate(std::string_view service);
 
+// The same templates over any PromQL label selector (the inside of `{...}`, used as is, e.g.
+// `service="shop",slot="green"`) and rate window (e.g. "1m").
+MetricSpec ErrorRateForSelector(std::string_view selector, std::string_view window);
+MetricSpec HealthCheckForSelector(std::string_view selector);
+// "latency-regression": the canary's p95 over the stable version's, both measured now; fails
+// when result > 1.2 (a regression above 20%). No traffic on either side is inconclusive.
+MetricSpec LatencyRegressionForSelectors(std::string_view canary_selector,
+                                         std::string_view stable_selector, std::string_view window);
+
 }  // namespace slipway::analysis

@@ -10,7 +10,7 @@ namespace slipway::bus {
 
 std::vector<std::string> SlipwayTopics() {
   std::vector<std::string> t = {kRecommendationsTopic, kEventsTopic, kDeadLetterTopic};
-  for (const char* s : {"safety", "mapper", "analyzer", "implementer", "tester", "git"})
+  for (const char* s : {"safety", "mapper", "analyzer", "implementer", "tester", "git", "rollout"})
     t.push_back(CommandTopic(s));
   return t;
 }

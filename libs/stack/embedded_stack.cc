@@ -7,14 +7,15 @@
 #include "services/git/step.h"
 #include "services/implementer/step.h"
 #include "services/mapper/step.h"
+#include "services/rollout/rollout.h"
 #include "services/safety/step.h"
 #include "services/tester/step.h"
 
 namespace slipway::stack {
 
 const std::vector<std::string>& StepServices() {
-  static const std::vector<std::string> kServices = {"safety",      "mapper", "analyzer",
-                                                     "implementer", "tester", "git"};
+  static const std::vector<std::string> kServices = {"safety", "mapper", "analyzer", "implementer",
+                                                     "tester", "git",    "rollout"};
   return kServices;
 }
 
@@ -56,6 +57,10 @@ absl::StatusOr<runtime::HandlerFactory> FactoryFor(const std::string& service,
       auto step = gitsvc::GitStep::Create(p, git, t);
       if (!step.ok()) return step.status();
       return std::unique_ptr<runtime::StepHandler>(std::move(*step));
+    };
+  if (service == "rollout")
+    return [](store::ConnectionPool& p, const repo::Targets&) -> Result {
+      return std::make_unique<rollout::RolloutStep>(p, rollout::RolloutOptions{});
     };
   return absl::InvalidArgumentError(fmt::format("unknown service '{}'", service));
 }

@@ -1,5 +1,5 @@
 // The whole of Slipway in one process: a Kafka-protocol broker (librdkafka's mock cluster), a
-// private PostgreSQL cluster in a state folder, the orchestrator and the six step services,
+// private PostgreSQL cluster in a state folder, the orchestrator and the seven step services,
 // each on its own threads but talking only over the broker and the database, exactly as the
 // separate binaries do. Used by `slipway run`, `slipway dev`, the tests and the benchmark.
 #pragma once
@@ -25,7 +25,7 @@ struct StackOptions {
   bool ephemeral = true;            // remove the state folder on Stop
   std::string grpc_listen = "127.0.0.1:0";
   int partitions = 4;
-  // Step services to run in this process; empty = all six. The others are expected to run
+  // Step services to run in this process; empty = all seven. The others are expected to run
   // elsewhere (as separate processes) against brokers() and database_url().
   std::vector<std::string> services;
   bool run_orchestrator = true;

@@ -115,6 +115,74 @@ ALTER TABLE deployments ADD COLUMN git bytea;
 ALTER TABLE deployments ADD COLUMN final_status int NOT NULL DEFAULT 0;
 ALTER TABLE deployments ADD COLUMN checks_polls int NOT NULL DEFAULT 0;
 )sql"},
+    {5, "releases, approvals and the audit trail", R"sql(
+-- The environment a rollout step works on ('' for the other steps).
+ALTER TABLE deployments ADD COLUMN environment text NOT NULL DEFAULT '';
+-- While AWAITING_APPROVAL: the gate waited on ('' the environment itself, 'step-<n>' a pause).
+ALTER TABLE deployments ADD COLUMN gate text NOT NULL DEFAULT '';
+ALTER TABLE deployment_steps ADD COLUMN environment text NOT NULL DEFAULT '';
+ALTER TABLE deployment_steps DROP CONSTRAINT deployment_steps_pkey;
+ALTER TABLE deployment_steps ADD PRIMARY KEY (deployment_id, step, environment, attempt);
+
+-- One rollout of a version to one environment's target. Written by the rollout service only.
+CREATE TABLE releases (
+  id               uuid PRIMARY KEY,
+  seq              bigserial UNIQUE NOT NULL,
+  deployment_id    uuid NOT NULL REFERENCES deployments(id),
+  environment      text NOT NULL,
+  target           text NOT NULL,   -- what is released to: the environment's target name
+  kind             text NOT NULL,   -- 'release', or 'rollback' (back to an earlier release)
+  strategy         text NOT NULL,   -- 'canary', 'blue-green'
+  version          text NOT NULL,   -- the commit released
+  previous_version text NOT NULL DEFAULT '',
+  status           text NOT NULL,   -- 'progressing', 'succeeded', 'rolled-back', 'failed'
+  config           text NOT NULL,   -- the environment's configuration as used (JSON)
+  state            text NOT NULL DEFAULT '{}',  -- progress: step, stage, weight, measurements
+  reason           text NOT NULL DEFAULT '',
+  created_at       timestamptz NOT NULL DEFAULT now(),
+  finished_at      timestamptz,
+  -- For time to restore: when an analysis or health check found the breach, and when all
+  -- traffic was back on the stable version.
+  breach_at        timestamptz,
+  restored_at      timestamptz
+);
+CREATE UNIQUE INDEX releases_one_per_environment ON releases (deployment_id, environment)
+  WHERE kind = 'release';
+CREATE INDEX releases_target ON releases (target, environment, seq);
+
+-- Approvals given, per gate: '' opens the environment, 'step-<n>' a canary pause.
+CREATE TABLE approvals (
+  deployment_id uuid NOT NULL REFERENCES deployments(id),
+  environment   text NOT NULL,
+  gate          text NOT NULL,
+  approver      text NOT NULL,
+  comment       text NOT NULL DEFAULT '',
+  approved_at   timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (deployment_id, environment, gate, approver)
+);
+
+-- Append-only and hash-chained: each row's hash covers its fields and the previous row's hash.
+CREATE TABLE audit_log (
+  seq           bigint PRIMARY KEY,
+  at            timestamptz NOT NULL,
+  actor         text NOT NULL,
+  action        text NOT NULL,
+  deployment_id text NOT NULL DEFAULT '',
+  release_id    text NOT NULL DEFAULT '',
+  environment   text NOT NULL DEFAULT '',
+  reason        text NOT NULL DEFAULT '',
+  evidence      text NOT NULL DEFAULT '{}',  -- JSON, exactly the bytes hashed
+  prev_hash     text NOT NULL,
+  hash          text NOT NULL
+);
+CREATE INDEX audit_log_deployment ON audit_log (deployment_id, seq);
+CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'audit_log is append-only';
+END $$;
+CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON audit_log
+  FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
+)sql"},
 };
 
 absl::Status FromException(const std::exception& e) {

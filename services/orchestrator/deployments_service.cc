@@ -74,15 +74,46 @@ grpc::Status DeploymentsService::Cancel(grpc::ServerContext*, const v1::CancelRe
   return grpc::Status::OK;
 }
 
-grpc::Status DeploymentsService::Approve(grpc::ServerContext*, const v1::ApproveRequest*,
-                                         v1::Deployment*) {
-  return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
-                      "Approve arrives with the rollout service; this version stops at the commit");
+grpc::Status DeploymentsService::Approve(grpc::ServerContext*, const v1::ApproveRequest* request,
+                                         v1::Deployment* response) {
+  auto d = orchestrator_.Approve(*request);
+  if (!d.ok()) return ToGrpc(d.status());
+  *response = std::move(*d);
+  return grpc::Status::OK;
 }
 
-grpc::Status DeploymentsService::Rollback(grpc::ServerContext*, const v1::RollbackRequest*,
-                                          v1::Deployment*) {
-  return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "Rollback arrives with the rollout service");
+grpc::Status DeploymentsService::Rollback(grpc::ServerContext*, const v1::RollbackRequest* request,
+                                          v1::Deployment* response) {
+  auto d = orchestrator_.Rollback(*request);
+  if (!d.ok()) return ToGrpc(d.status());
+  *response = std::move(*d);
+  return grpc::Status::OK;
+}
+
+grpc::Status DeploymentsService::ListAudit(grpc::ServerContext*,
+                                           const v1::ListAuditRequest* request,
+                                           v1::ListAuditResponse* response) {
+  auto r = orchestrator_.ListAudit(*request);
+  if (!r.ok()) return ToGrpc(r.status());
+  *response = std::move(*r);
+  return grpc::Status::OK;
+}
+
+grpc::Status DeploymentsService::VerifyAudit(grpc::ServerContext*, const v1::VerifyAuditRequest*,
+                                             v1::VerifyAuditResponse* response) {
+  auto r = orchestrator_.VerifyAudit();
+  if (!r.ok()) return ToGrpc(r.status());
+  *response = std::move(*r);
+  return grpc::Status::OK;
+}
+
+grpc::Status DeploymentsService::GetDoraMetrics(grpc::ServerContext*,
+                                                const v1::DoraRequest* request,
+                                                v1::DoraMetrics* response) {
+  auto r = orchestrator_.Dora(*request);
+  if (!r.ok()) return ToGrpc(r.status());
+  *response = std::move(*r);
+  return grpc::Status::OK;
 }
 
 }  // namespace slipway::orchestrator

@@ -21,6 +21,12 @@ class DeploymentsService final : public v1::Deployments::Service {
   grpc::Status Cancel(grpc::ServerContext*, const v1::CancelRequest*, v1::Deployment*) override;
   grpc::Status Approve(grpc::ServerContext*, const v1::ApproveRequest*, v1::Deployment*) override;
   grpc::Status Rollback(grpc::ServerContext*, const v1::RollbackRequest*, v1::Deployment*) override;
+  grpc::Status ListAudit(grpc::ServerContext*, const v1::ListAuditRequest*,
+                         v1::ListAuditResponse*) override;
+  grpc::Status VerifyAudit(grpc::ServerContext*, const v1::VerifyAuditRequest*,
+                           v1::VerifyAuditResponse*) override;
+  grpc::Status GetDoraMetrics(grpc::ServerContext*, const v1::DoraRequest*,
+                              v1::DoraMetrics*) override;
 
  private:
   Orchestrator& orchestrator_;

@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
   CLI::App app{"Slipway orchestrator: runs each deployment's saga"};
   runtime::CommonConfig common;
   orchestrator::HostOptions options;
+  options.metrics_listen = "0.0.0.0:9464";
   runtime::AddCommonOptions(app, common, "0.0.0.0:50051");
   orchestrator::AddOptions(app, options);
   try {
@@ -31,6 +32,8 @@ int main(int argc, char** argv) {
   }
   shutdown.MarkReady();
   spdlog::info("orchestrator serving gRPC on port {}", (*host)->grpc_port());
+  if ((*host)->metrics_port() > 0)
+    spdlog::info("orchestrator serving /metrics on port {}", (*host)->metrics_port());
   shutdown.Wait();
   (*host)->Stop();
   return 0;

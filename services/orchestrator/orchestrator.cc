@@ -1,14 +1,17 @@
 #include "services/orchestrator/orchestrator.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <google/protobuf/util/time_util.h>
 #include <spdlog/spdlog.h>
 
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "libs/audit/audit.h"
 #include "libs/core/ids.h"
 #include "libs/core/status.h"
+#include "libs/dora/dora.h"
 #include "libs/recommendation/recommendation.h"
 #include "libs/runtime/step_worker.h"
 #include "libs/store/artifact_store.h"
@@ -27,7 +30,8 @@ constexpr char kColumns[] =
     "id::text, repository, mode, status, current_step, attempt, recommendation, base_commit, "
     "branch, commit_id, artifacts::text, tests, error, failed_step, rejected_field, trace_id, "
     "extract(epoch from created_at), extract(epoch from updated_at), version, seq, usage, git, "
-    "final_status, checks_polls";
+    "final_status, checks_polls, environment, gate, "
+    "COALESCE(extract(epoch from step_deadline), 0)";
 
 struct Row {
   std::string id;
@@ -53,7 +57,11 @@ struct Row {
   std::string git;    // serialized GitOutcome, merged from the git service's results
   // While COMPENSATING: how the deployment ends once compensation is done.
   v1::DeploymentStatus final_status = v1::DEPLOYMENT_STATUS_UNSPECIFIED;
-  uint32_t checks_polls = 0;  // reads of the checks so far that found them pending
+  // Reads of the checks so far that found them pending; for a rollout, its commands so far.
+  uint32_t checks_polls = 0;
+  std::string environment;  // the environment being released to
+  std::string gate;         // while AWAITING_APPROVAL: the gate waited on
+  double deadline = 0;      // the step's (or the approval's) deadline, epoch seconds
 };
 
 Row ReadRow(const pqxx::row& r) {
@@ -82,6 +90,9 @@ Row ReadRow(const pqxx::row& r) {
   if (!r[21].is_null()) row.git = pqxx::binarystring(r[21]).str();
   row.final_status = static_cast<v1::DeploymentStatus>(r[22].as<int>());
   row.checks_polls = r[23].as<uint32_t>();
+  row.environment = r[24].as<std::string>();
+  row.gate = r[25].as<std::string>();
+  row.deadline = r[26].as<double>();
   return row;
 }
 
@@ -97,7 +108,41 @@ google::protobuf::Timestamp FromEpoch(double seconds) {
   return TimeUtil::NanosecondsToTimestamp(static_cast<int64_t>(seconds * 1e9));
 }
 
-v1::Deployment ToProto(pqxx::work& tx, const Row& row) {
+const release::Environment* FindEnvironment(const SagaConfig& config, const std::string& name) {
+  for (const auto& env : config.environments)
+    if (env.name == name) return &env;
+  return nullptr;
+}
+
+// Approvals a gate needs: the environment's count, and at least one for a pause.
+uint32_t Required(const release::Environment& env) {
+  return std::max<uint32_t>(1, env.approval.required);
+}
+
+// Who approved `gate` of the deployment's environment, oldest first (only approvers that the
+// environment names, when it names any).
+std::vector<std::string> ApprovedBy(pqxx::work& tx, const Row& row, const release::Environment& env,
+                                    const std::string& gate) {
+  auto r = tx.exec_params(
+      "SELECT approver FROM approvals WHERE deployment_id = $1::uuid AND environment = $2 AND "
+      "gate = $3 ORDER BY approved_at, approver",
+      row.id, env.name, gate);
+  std::vector<std::string> out;
+  for (const auto& a : r) {
+    std::string who = a[0].as<std::string>();
+    const auto& allowed = env.approval.approvers;
+    if (allowed.empty() || std::find(allowed.begin(), allowed.end(), who) != allowed.end())
+      out.push_back(who);
+  }
+  return out;
+}
+
+bool GateApproved(pqxx::work& tx, const Row& row, const release::Environment& env,
+                  const std::string& gate) {
+  return ApprovedBy(tx, row, env, gate).size() >= Required(env);
+}
+
+v1::Deployment ToProto(pqxx::work& tx, const Row& row, const SagaConfig& config) {
   v1::Deployment d;
   d.set_id(row.id);
   d.mutable_recommendation()->ParseFromString(row.recommendation);
@@ -121,8 +166,9 @@ v1::Deployment ToProto(pqxx::work& tx, const Row& row) {
   d.set_rejected_field(row.rejected_field);
   auto steps = tx.exec_params(
       "SELECT step, status, attempt, extract(epoch from started_at), "
-      "extract(epoch from finished_at), duration_ms, handler_ms, summary, error, worker "
-      "FROM deployment_steps WHERE deployment_id = $1::uuid ORDER BY started_at, step, attempt",
+      "extract(epoch from finished_at), duration_ms, handler_ms, summary, error, worker, "
+      "environment FROM deployment_steps WHERE deployment_id = $1::uuid "
+      "ORDER BY started_at, step, attempt",
       row.id);
   for (const auto& s : steps) {
     auto* rec = d.add_steps();
@@ -136,6 +182,59 @@ v1::Deployment ToProto(pqxx::work& tx, const Row& row) {
     rec->set_summary(s[7].as<std::string>());
     rec->set_error(s[8].as<std::string>());
     rec->set_worker(s[9].as<std::string>());
+    rec->set_environment(s[10].as<std::string>());
+  }
+  d.set_environment(row.environment);
+  auto releases = tx.exec_params(
+      "SELECT id::text, environment, target, strategy, version, previous_version, status, "
+      "state, reason, extract(epoch from created_at), "
+      "COALESCE(extract(epoch from finished_at), 0), COALESCE(extract(epoch from breach_at), 0), "
+      "COALESCE(extract(epoch from restored_at), 0), kind "
+      "FROM releases WHERE deployment_id = $1::uuid ORDER BY seq",
+      row.id);
+  for (const auto& r : releases) {
+    auto* o = d.add_releases();
+    o->set_release_id(r[0].as<std::string>());
+    o->set_environment(r[1].as<std::string>());
+    o->set_target(r[2].as<std::string>());
+    o->set_strategy(r[13].as<std::string>() == "rollback" ? "rollback" : r[3].as<std::string>());
+    o->set_version(r[4].as<std::string>());
+    o->set_previous_version(r[5].as<std::string>());
+    o->set_status(r[6].as<std::string>());
+    o->set_detail(r[8].as<std::string>());
+    *o->mutable_started_at() = FromEpoch(r[9].as<double>());
+    if (r[10].as<double>() > 0) *o->mutable_finished_at() = FromEpoch(r[10].as<double>());
+    if (r[11].as<double>() > 0) *o->mutable_breach_at() = FromEpoch(r[11].as<double>());
+    if (r[12].as<double>() > 0) *o->mutable_restored_at() = FromEpoch(r[12].as<double>());
+    auto state = nlohmann::json::parse(r[7].as<std::string>(), nullptr, false);
+    if (state.is_object()) {
+      o->set_weight(state.value("weight", 0u));
+      o->set_step(state.value("step", 0u));
+      o->set_measurements(state.value("measured", 0u));
+      if (state.value("paused", false) && o->status() == "progressing") o->set_status("paused");
+      auto cause = state.value("cause", nlohmann::json::object());
+      if (cause.is_object() && cause.contains("reason")) {
+        auto* c = o->mutable_cause();
+        c->set_metric(cause.value("metric", ""));
+        const auto& v = cause.contains("value") ? cause["value"] : nlohmann::json();
+        c->set_value(v.is_number() ? v.get<double>() : std::nan(""));
+        c->set_condition(cause.value("condition", ""));
+        c->set_reason(cause.value("reason", ""));
+      }
+    }
+    if (const auto* env = FindEnvironment(config, o->environment()))
+      o->set_steps(static_cast<uint32_t>(env->strategy.steps.size()));
+  }
+  if (row.status == v1::DEPLOYMENT_STATUS_AWAITING_APPROVAL) {
+    auto* a = d.mutable_approval();
+    a->set_environment(row.environment);
+    a->set_gate(row.gate);
+    if (const auto* env = FindEnvironment(config, row.environment)) {
+      a->set_required(Required(*env));
+      for (const auto& who : env->approval.approvers) a->add_approvers(who);
+      for (const auto& who : ApprovedBy(tx, row, *env, row.gate)) a->add_approved_by(who);
+    }
+    if (row.deadline > 0) *a->mutable_expires_at() = FromEpoch(row.deadline);
   }
   return d;
 }
@@ -177,10 +276,19 @@ namespace {
 
 // The id of the command the saga waits on for `step` / `attempt`: "<id>/<step>/<attempt>", and
 // for a later read of the checks "/p<poll>" after it.
+// A rollout's is "<id>/rollout-<environment>/<attempt>", with "/p<n>" for its later commands.
 std::string CommandId(const Row& row, v1::Step step, uint32_t attempt) {
-  std::string id = fmt::format("{}/{}/{}", row.id, StepName(step), attempt);
-  if (step == v1::STEP_CHECKS && row.checks_polls > 0) id += fmt::format("/p{}", row.checks_polls);
+  std::string name = StepName(step);
+  if (step == v1::STEP_ROLLOUT) name += "-" + row.environment;
+  std::string id = fmt::format("{}/{}/{}", row.id, name, attempt);
+  if ((step == v1::STEP_CHECKS || step == v1::STEP_ROLLOUT) && row.checks_polls > 0)
+    id += fmt::format("/p{}", row.checks_polls);
   return id;
+}
+
+// The environment column of `step`'s records: the rollout's environment, else "".
+std::string StepEnvironment(const Row& row, v1::Step step) {
+  return step == v1::STEP_ROLLOUT ? row.environment : "";
 }
 
 // Queues the command for `step` (attempt `attempt`) after `delay`, and records the attempt.
@@ -204,6 +312,23 @@ void Dispatch(pqxx::work& tx, const Row& row, const SagaConfig& config, v1::Step
   for (auto it = row.artifacts.begin(); it != row.artifacts.end(); ++it)
     (*cmd.mutable_artifacts())[it.key()] = it.value().get<std::string>();
   if (!row.git.empty()) cmd.mutable_git()->ParseFromString(row.git);
+  if (step == v1::STEP_ROLLOUT) {
+    cmd.set_environment(row.environment);
+    if (const auto* env = FindEnvironment(config, row.environment)) {
+      cmd.set_environment_config(env->source.dump());
+      auto gates = tx.exec_params(
+          "SELECT DISTINCT gate FROM approvals WHERE deployment_id = $1::uuid AND "
+          "environment = $2 ORDER BY gate",
+          row.id, row.environment);
+      for (const auto& g : gates)
+        if (GateApproved(tx, row, *env, g[0].as<std::string>()))
+          cmd.add_approved_gates(g[0].as<std::string>());
+    }
+    cmd.set_poll(row.checks_polls);
+    // While COMPENSATING, the release is rolled back (cancelled, expired, or asked to).
+    cmd.set_abort(status == v1::DEPLOYMENT_STATUS_COMPENSATING);
+    cmd.set_actor("slipway-orchestrator");
+  }
   if (step == v1::STEP_CHECKS) {
     // The wait for the checks started with the first read, retries and polls included.
     auto first = tx.exec_params(
@@ -243,10 +368,10 @@ void Dispatch(pqxx::work& tx, const Row& row, const SagaConfig& config, v1::Step
   double delay_s = static_cast<double>(delay.count()) / 1000.0;
   double timeout_s = static_cast<double>(timeout.count()) / 1000.0;
   tx.exec_params(
-      "INSERT INTO deployment_steps (deployment_id, step, attempt, status, started_at) "
-      "VALUES ($1::uuid, $2, $3, 'running', now() + make_interval(secs => $4)) "
+      "INSERT INTO deployment_steps (deployment_id, step, attempt, status, started_at, "
+      "environment) VALUES ($1::uuid, $2, $3, 'running', now() + make_interval(secs => $4), $5) "
       "ON CONFLICT DO NOTHING",
-      row.id, static_cast<int>(step), attempt, delay_s);
+      row.id, static_cast<int>(step), attempt, delay_s, StepEnvironment(row, step));
   tx.exec_params(
       "UPDATE deployments SET status = $2, current_step = $3, attempt = $4, "
       "step_started_at = now() + make_interval(secs => $5), "
@@ -254,18 +379,21 @@ void Dispatch(pqxx::work& tx, const Row& row, const SagaConfig& config, v1::Step
       row.id, static_cast<int>(status), static_cast<int>(step), attempt, delay_s,
       delay_s + timeout_s);
   Touch(tx, row.id);
-  const bool poll = step == v1::STEP_CHECKS && row.checks_polls > 0;
+  const bool poll = (step == v1::STEP_CHECKS || step == v1::STEP_ROLLOUT) && row.checks_polls > 0;
   AnnounceUpdate(tx, row, status, step,
-                 poll ? "checks-polled" : (attempt > 1 ? "step-retried" : "step-started"),
+                 poll ? (step == v1::STEP_CHECKS ? "checks-polled" : "rollout-polled")
+                      : (attempt > 1 ? "step-retried" : "step-started"),
                  status == v1::DEPLOYMENT_STATUS_COMPENSATING ? reason : "");
 }
 
 // Starts the oldest queued deployment of `repository`, if any and if none is running.
 void ReleaseQueue(pqxx::work& tx, const std::string& repository, const SagaConfig& config) {
+  // A deployment waiting for approval holds its repository too: its release is not over.
   auto running = tx.exec_params(
-      "SELECT 1 FROM deployments WHERE repository = $1 AND status IN ($2, $3) LIMIT 1", repository,
-      static_cast<int>(v1::DEPLOYMENT_STATUS_RUNNING),
-      static_cast<int>(v1::DEPLOYMENT_STATUS_COMPENSATING));
+      "SELECT 1 FROM deployments WHERE repository = $1 AND status IN ($2, $3, $4) LIMIT 1",
+      repository, static_cast<int>(v1::DEPLOYMENT_STATUS_RUNNING),
+      static_cast<int>(v1::DEPLOYMENT_STATUS_COMPENSATING),
+      static_cast<int>(v1::DEPLOYMENT_STATUS_AWAITING_APPROVAL));
   if (!running.empty()) return;
   auto next =
       tx.exec_params(fmt::format("SELECT {} FROM deployments WHERE repository = $1 AND status = $2 "
@@ -306,8 +434,17 @@ void Finish(pqxx::work& tx, const Row& row, v1::DeploymentStatus status, v1::Ste
 // far as the git step may have pushed a branch and opened a pull request: it becomes
 // COMPENSATING and the git service undoes them first (STEP_COMPENSATE); the result of that
 // step finishes it with `status`.
+void AbortRelease(pqxx::work& tx, Row& row, const SagaConfig& config, v1::DeploymentStatus status,
+                  const std::string& error);
+
 void FailOrCompensate(pqxx::work& tx, const Row& row, v1::DeploymentStatus status,
                       v1::Step failed_step, const std::string& error, const SagaConfig& config) {
+  if (row.step == v1::STEP_ROLLOUT && row.status == v1::DEPLOYMENT_STATUS_RUNNING) {
+    // The release may have moved traffic: it is rolled back before the deployment ends.
+    Row copy = row;
+    AbortRelease(tx, copy, config, status, error);
+    return;
+  }
   if (!NeedsCompensation(row.mode, row.step)) {
     Finish(tx, row, status, failed_step, error, config);
     return;
@@ -318,6 +455,95 @@ void FailOrCompensate(pqxx::work& tx, const Row& row, v1::DeploymentStatus statu
       row.id, static_cast<int>(status), static_cast<int>(failed_step), error);
   Dispatch(tx, row, config, v1::STEP_COMPENSATE, 1, std::chrono::milliseconds(0),
            v1::DEPLOYMENT_STATUS_COMPENSATING, error);
+}
+
+absl::Status AuditEntry(pqxx::work& tx, const Row& row, const std::string& actor,
+                        const std::string& action, const std::string& reason,
+                        nlohmann::json evidence = nlohmann::json::object()) {
+  audit::Entry e;
+  e.actor = actor;
+  e.action = action;
+  e.deployment_id = row.id;
+  e.environment = row.environment;
+  e.reason = reason;
+  e.evidence = std::move(evidence);
+  auto r = audit::Append(tx, e);
+  return r.ok() ? absl::OkStatus() : r.status();
+}
+
+// The deployment waits for approval of `gate` in its environment until the approval times out.
+absl::Status AwaitApproval(pqxx::work& tx, Row& row, const release::Environment& env,
+                           const std::string& gate) {
+  row.gate = gate;
+  row.status = v1::DEPLOYMENT_STATUS_AWAITING_APPROVAL;
+  tx.exec_params(
+      "UPDATE deployments SET status = $2, current_step = $3, gate = $4, "
+      "step_deadline = now() + make_interval(secs => $5) WHERE id = $1::uuid",
+      row.id, static_cast<int>(row.status), static_cast<int>(v1::STEP_ROLLOUT), gate,
+      static_cast<double>(env.approval.timeout.count()) / 1000.0);
+  Touch(tx, row.id);
+  std::string what = gate.empty() ? fmt::format("release to {}", env.name)
+                                  : fmt::format("{} of the release to {}", gate, env.name);
+  AnnounceUpdate(tx, row, row.status, v1::STEP_ROLLOUT, "approval-requested", "");
+  nlohmann::json approvers = env.approval.approvers;
+  return AuditEntry(tx, row, kSource, "approval-requested",
+                    fmt::format("{} needs {} approval(s) within {}", what, Required(env),
+                                release::FormatDuration(env.approval.timeout)),
+                    {{"gate", gate},
+                     {"required", Required(env)},
+                     {"approvers", approvers},
+                     {"timeout_ms", env.approval.timeout.count()}});
+}
+
+// Starts the release to environment `index`: at once when it deploys on its own or is
+// approved already, else it waits for approval.
+absl::Status EnterEnvironment(pqxx::work& tx, Row& row, const SagaConfig& config, size_t index) {
+  const release::Environment& env = config.environments[index];
+  row.environment = env.name;
+  row.checks_polls = 0;
+  row.gate.clear();
+  tx.exec_params(
+      "UPDATE deployments SET environment = $2, gate = '', checks_polls = 0 WHERE id = $1::uuid",
+      row.id, env.name);
+  if (env.auto_deploy || GateApproved(tx, row, env, "")) {
+    Dispatch(tx, row, config, v1::STEP_ROLLOUT, 1, std::chrono::milliseconds(0));
+    return absl::OkStatus();
+  }
+  return AwaitApproval(tx, row, env, "");
+}
+
+size_t EnvironmentIndex(const SagaConfig& config, const std::string& name) {
+  for (size_t i = 0; i < config.environments.size(); ++i)
+    if (config.environments[i].name == name) return i;
+  return config.environments.size();
+}
+
+// Rolls back the release in progress (its traffic goes back to the stable version), then the
+// deployment ends as `status`.
+void AbortRelease(pqxx::work& tx, Row& row, const SagaConfig& config, v1::DeploymentStatus status,
+                  const std::string& error) {
+  DropQueuedCommands(tx, row);
+  tx.exec_params(
+      "UPDATE deployment_steps SET status = 'cancelled', finished_at = now() "
+      "WHERE deployment_id = $1::uuid AND status = 'running'",
+      row.id);
+  tx.exec_params(
+      "UPDATE deployments SET final_status = $2, failed_step = $3, error = $4, gate = '', "
+      "checks_polls = checks_polls + 1 WHERE id = $1::uuid",
+      row.id, static_cast<int>(status), static_cast<int>(v1::STEP_ROLLOUT), error);
+  row.final_status = status;
+  row.error = error;
+  ++row.checks_polls;
+  Dispatch(tx, row, config, v1::STEP_ROLLOUT, std::max<uint32_t>(row.attempt, 1),
+           std::chrono::milliseconds(0), v1::DEPLOYMENT_STATUS_COMPENSATING, error);
+}
+
+// True when traffic of the deployment's release may be on the new version: a rollout command
+// ran, or the deployment waits at a pause inside it.
+bool ReleaseInProgress(const Row& row) {
+  if (row.step != v1::STEP_ROLLOUT) return false;
+  if (row.status == v1::DEPLOYMENT_STATUS_RUNNING) return true;
+  return row.status == v1::DEPLOYMENT_STATUS_AWAITING_APPROVAL && !row.gate.empty();
 }
 
 // The deployment an earlier submission with `request_id` created.
@@ -335,8 +561,14 @@ absl::Status NotAnId(const std::string& id) {
 
 // How a COMPENSATING deployment ends.
 v1::DeploymentStatus FinalStatus(const Row& row) {
-  return row.final_status == v1::DEPLOYMENT_STATUS_CANCELLED ? v1::DEPLOYMENT_STATUS_CANCELLED
-                                                             : v1::DEPLOYMENT_STATUS_FAILED;
+  switch (row.final_status) {
+    case v1::DEPLOYMENT_STATUS_CANCELLED:
+    case v1::DEPLOYMENT_STATUS_ROLLED_BACK:
+    case v1::DEPLOYMENT_STATUS_EXPIRED:
+      return row.final_status;
+    default:
+      return v1::DEPLOYMENT_STATUS_FAILED;
+  }
 }
 
 // `stored` (a serialized GitOutcome) updated with what a git service result reports: each part
@@ -485,20 +717,24 @@ absl::Status Orchestrator::OnEvent(const bus::Message& message) {
       return absl::OkStatus();
     }
     Row row = std::move(*loaded);
-    const bool poll_again = result.step() == v1::STEP_CHECKS && result.poll_after_ms() > 0;
+    const bool polled = result.step() == v1::STEP_CHECKS || result.step() == v1::STEP_ROLLOUT;
+    const bool poll_again =
+        polled && (result.poll_after_ms() > 0 || !result.awaiting_gate().empty());
     if (row.step == result.step() && row.attempt == result.attempt() &&
         result.command_id() != CommandId(row, row.step, row.attempt)) {
       spdlog::info("deployment {}: late result {} ignored", row.id, result.command_id());
       return absl::OkStatus();
     }
     if (poll_again) {
-      // Not decided yet: the step stays running; its summary says what the checks are doing.
+      // Not decided yet: the step stays running; its summary says what the checks (or the
+      // release) are doing.
       if (row.status == v1::DEPLOYMENT_STATUS_RUNNING && row.step == result.step() &&
           row.attempt == result.attempt()) {
         tx.exec_params(
             "UPDATE deployment_steps SET summary = $4 WHERE deployment_id = $1::uuid AND "
-            "step = $2 AND attempt = $3",
-            row.id, static_cast<int>(result.step()), result.attempt(), result.summary());
+            "step = $2 AND attempt = $3 AND environment = $5",
+            row.id, static_cast<int>(result.step()), result.attempt(), result.summary(),
+            StepEnvironment(row, row.step));
         if (result.has_git()) {
           row.git = MergeGit(row.git, result.git());
           tx.exec_params("UPDATE deployments SET git = $2 WHERE id = $1::uuid", row.id,
@@ -507,6 +743,11 @@ absl::Status Orchestrator::OnEvent(const bus::Message& message) {
         ++row.checks_polls;
         tx.exec_params("UPDATE deployments SET checks_polls = $2 WHERE id = $1::uuid", row.id,
                        static_cast<int>(row.checks_polls));
+        if (!result.awaiting_gate().empty()) {
+          const auto* env = FindEnvironment(config_, row.environment);
+          if (env == nullptr) return absl::InternalError("environment vanished from the config");
+          return AwaitApproval(tx, row, *env, result.awaiting_gate());
+        }
         Dispatch(tx, row, config_, row.step, row.attempt,
                  std::chrono::milliseconds(result.poll_after_ms()));
       }
@@ -516,11 +757,12 @@ absl::Status Orchestrator::OnEvent(const bus::Message& message) {
         "UPDATE deployment_steps SET status = $4, finished_at = now(), "
         "duration_ms = extract(epoch from now() - started_at) * 1000, handler_ms = $5, "
         "summary = $6, error = $7, worker = $8 "
-        "WHERE deployment_id = $1::uuid AND step = $2 AND attempt = $3 AND status = 'running'",
+        "WHERE deployment_id = $1::uuid AND step = $2 AND attempt = $3 AND status = 'running' "
+        "AND environment = $9",
         row.id, static_cast<int>(result.step()), result.attempt(),
         std::string(result.ok() ? "succeeded" : "failed"),
         static_cast<double>(result.handler_micros()) / 1000.0, result.summary(), result.error(),
-        result.worker());
+        result.worker(), StepEnvironment(row, result.step()));
     const bool compensating = row.status == v1::DEPLOYMENT_STATUS_COMPENSATING;
     if ((row.status != v1::DEPLOYMENT_STATUS_RUNNING && !compensating) ||
         row.step != result.step() || row.attempt != result.attempt()) {
@@ -554,20 +796,34 @@ absl::Status Orchestrator::OnEvent(const bus::Message& message) {
                      pqxx::binarystring(usage.SerializeAsString()));
     }
     if (compensating) {
-      if (result.ok() || !result.retryable() || row.attempt >= config_.max_attempts) {
+      // A rollout's compensation is the rollback of its release.
+      const bool undone =
+          result.ok() ||
+          (row.step == v1::STEP_ROLLOUT &&
+           (result.release().status() == "rolled-back" || result.release().status() == "failed"));
+      if (undone || !result.retryable() || row.attempt >= config_.max_attempts) {
         std::string error = row.error;
-        if (!result.ok()) error += fmt::format(" (compensation failed: {})", result.error());
+        if (!undone) error += fmt::format(" (compensation failed: {})", result.error());
         Finish(tx, row, FinalStatus(row), row.failed_step, error, config_);
       } else {
         tx.exec_params(
             "UPDATE deployment_steps SET status = 'retrying' WHERE deployment_id = $1::uuid AND "
-            "step = $2 AND attempt = $3",
-            row.id, static_cast<int>(row.step), row.attempt);
+            "step = $2 AND attempt = $3 AND environment = $4",
+            row.id, static_cast<int>(row.step), row.attempt, StepEnvironment(row, row.step));
         Dispatch(tx, row, config_, row.step, row.attempt + 1, RetryDelay(config_, row.attempt + 1),
                  v1::DEPLOYMENT_STATUS_COMPENSATING, row.error);
       }
     } else if (result.ok()) {
+      if (row.step == v1::STEP_ROLLOUT) {
+        // The next environment, or done.
+        size_t next = EnvironmentIndex(config_, row.environment) + 1;
+        if (next < config_.environments.size()) return EnterEnvironment(tx, row, config_, next);
+        Finish(tx, row, v1::DEPLOYMENT_STATUS_SUCCEEDED, v1::STEP_UNSPECIFIED, "", config_);
+        return absl::OkStatus();
+      }
       v1::Step next = NextStep(row.mode, row.step);
+      if (next == v1::STEP_UNSPECIFIED && Releases(config_, row.mode))
+        return EnterEnvironment(tx, row, config_, 0);
       if (next == v1::STEP_UNSPECIFIED)
         Finish(tx, row, v1::DEPLOYMENT_STATUS_SUCCEEDED, v1::STEP_UNSPECIFIED, "", config_);
       else
@@ -575,9 +831,15 @@ absl::Status Orchestrator::OnEvent(const bus::Message& message) {
     } else if (result.retryable() && row.attempt < config_.max_attempts) {
       tx.exec_params(
           "UPDATE deployment_steps SET status = 'retrying' WHERE deployment_id = $1::uuid AND "
-          "step = $2 AND attempt = $3",
-          row.id, static_cast<int>(row.step), row.attempt);
+          "step = $2 AND attempt = $3 AND environment = $4",
+          row.id, static_cast<int>(row.step), row.attempt, StepEnvironment(row, row.step));
       Dispatch(tx, row, config_, row.step, row.attempt + 1, RetryDelay(config_, row.attempt + 1));
+    } else if (row.step == v1::STEP_ROLLOUT && result.release().status() == "rolled-back") {
+      // The analysis failed: traffic is back on the stable version.
+      Finish(tx, row, v1::DEPLOYMENT_STATUS_ROLLED_BACK, row.step, result.error(), config_);
+    } else if (row.step == v1::STEP_ROLLOUT && result.release().status() == "failed") {
+      // An action failed and the release was rolled back: nothing more to undo.
+      Finish(tx, row, v1::DEPLOYMENT_STATUS_FAILED, row.step, result.error(), config_);
     } else {
       FailOrCompensate(tx, row, v1::DEPLOYMENT_STATUS_FAILED, row.step,
                        fmt::format("{}: {}", StepName(row.step), result.error()), config_);
@@ -592,20 +854,39 @@ absl::StatusOr<int> Orchestrator::ExpireDeadlines() {
   int handled = 0;
   absl::Status st = pool_.Transact([&](pqxx::work& tx) -> absl::Status {
     auto rows = tx.exec_params(
-        fmt::format("SELECT {} FROM deployments WHERE status IN ($1, $2) AND step_deadline < "
+        fmt::format("SELECT {} FROM deployments WHERE status IN ($1, $2, $3) AND step_deadline < "
                     "now() ORDER BY step_deadline LIMIT 20 FOR UPDATE SKIP LOCKED",
                     kColumns),
         static_cast<int>(v1::DEPLOYMENT_STATUS_RUNNING),
-        static_cast<int>(v1::DEPLOYMENT_STATUS_COMPENSATING));
+        static_cast<int>(v1::DEPLOYMENT_STATUS_COMPENSATING),
+        static_cast<int>(v1::DEPLOYMENT_STATUS_AWAITING_APPROVAL));
     for (const auto& r : rows) {
       Row row = ReadRow(r);
+      if (row.status == v1::DEPLOYMENT_STATUS_AWAITING_APPROVAL) {
+        // Nobody approved in time: the deployment expires (a release paused half-way is
+        // rolled back first).
+        const auto* env = FindEnvironment(config_, row.environment);
+        std::string why = fmt::format(
+            "approval of {}{} not given within {}", row.environment,
+            row.gate.empty() ? "" : " (" + row.gate + ")",
+            env ? release::FormatDuration(env->approval.timeout) : std::string("its time"));
+        if (auto st = AuditEntry(tx, row, kSource, "approval-expired", why, {{"gate", row.gate}});
+            !st.ok())
+          return st;
+        if (ReleaseInProgress(row))
+          AbortRelease(tx, row, config_, v1::DEPLOYMENT_STATUS_EXPIRED, why);
+        else
+          Finish(tx, row, v1::DEPLOYMENT_STATUS_EXPIRED, v1::STEP_ROLLOUT, why, config_);
+        ++handled;
+        continue;
+      }
       auto timeout = TimeoutFor(config_, row.step);
       std::string why = fmt::format("no result within {} s", timeout.count() / 1000.0);
       tx.exec_params(
           "UPDATE deployment_steps SET status = 'timed-out', finished_at = now(), error = $4, "
           "duration_ms = extract(epoch from now() - started_at) * 1000 "
-          "WHERE deployment_id = $1::uuid AND step = $2 AND attempt = $3",
-          row.id, static_cast<int>(row.step), row.attempt, why);
+          "WHERE deployment_id = $1::uuid AND step = $2 AND attempt = $3 AND environment = $5",
+          row.id, static_cast<int>(row.step), row.attempt, why, StepEnvironment(row, row.step));
       const bool compensating = row.status == v1::DEPLOYMENT_STATUS_COMPENSATING;
       if (row.attempt < config_.max_attempts) {
         spdlog::warn("deployment {}: {} attempt {}: {}; retrying", row.id, StepName(row.step),
@@ -644,17 +925,214 @@ absl::StatusOr<v1::Deployment> Orchestrator::Cancel(const std::string& id,
     if (IsTerminal(loaded->status) || loaded->status == v1::DEPLOYMENT_STATUS_COMPENSATING)
       return absl::FailedPreconditionError(
           fmt::format("deployment {} already {}", id, StatusName(loaded->status)));
+    std::string why = reason.empty() ? "cancelled" : "cancelled: " + reason;
+    if (ReleaseInProgress(*loaded)) {  // traffic goes back to the stable version first
+      AbortRelease(tx, *loaded, config_, v1::DEPLOYMENT_STATUS_CANCELLED, why);
+      return AuditEntry(tx, *loaded, kSource, "aborted", why);
+    }
     tx.exec_params(
         "UPDATE deployment_steps SET status = 'cancelled', finished_at = now() "
         "WHERE deployment_id = $1::uuid AND status = 'running'",
         id);
-    FailOrCompensate(tx, *loaded, v1::DEPLOYMENT_STATUS_CANCELLED, v1::STEP_UNSPECIFIED,
-                     reason.empty() ? "cancelled" : "cancelled: " + reason, config_);
+    FailOrCompensate(tx, *loaded, v1::DEPLOYMENT_STATUS_CANCELLED, v1::STEP_UNSPECIFIED, why,
+                     config_);
     return absl::OkStatus();
   });
   if (!st.ok()) return st;
   relay_.Wake();
   return Get(id);
+}
+
+absl::StatusOr<v1::Deployment> Orchestrator::Approve(const v1::ApproveRequest& request) {
+  const std::string& id = request.id();
+  if (!IsUuid(id)) return NotAnId(id);
+  if (request.approver().empty())
+    return absl::InvalidArgumentError("approver: required (who approves)");
+  absl::Status st = pool_.Transact([&](pqxx::work& tx) -> absl::Status {
+    auto repo = tx.exec_params("SELECT repository FROM deployments WHERE id = $1::uuid", id);
+    if (repo.empty()) return absl::NotFoundError(fmt::format("deployment {} not found", id));
+    LockRepository(tx, repo[0][0].as<std::string>());
+    auto loaded = Load(tx, id, true);
+    if (!loaded) return absl::NotFoundError(fmt::format("deployment {} not found", id));
+    Row row = std::move(*loaded);
+    if (row.status != v1::DEPLOYMENT_STATUS_AWAITING_APPROVAL)
+      return absl::FailedPreconditionError(
+          fmt::format("deployment {} is {}, not awaiting approval", id, StatusName(row.status)));
+    if (!request.environment().empty() && request.environment() != row.environment)
+      return absl::FailedPreconditionError(
+          fmt::format("deployment {} waits for approval of {}, not {}", id, row.environment,
+                      request.environment()));
+    const auto* env = FindEnvironment(config_, row.environment);
+    if (env == nullptr)
+      return absl::FailedPreconditionError(
+          fmt::format("environment {} is not configured here", row.environment));
+    const auto& allowed = env->approval.approvers;
+    if (!allowed.empty() &&
+        std::find(allowed.begin(), allowed.end(), request.approver()) == allowed.end())
+      return absl::PermissionDeniedError(
+          fmt::format("{} may not approve releases to {} (approvers: {})", request.approver(),
+                      env->name, fmt::join(allowed, ", ")));
+    auto inserted = tx.exec_params(
+        "INSERT INTO approvals (deployment_id, environment, gate, approver, comment) "
+        "VALUES ($1::uuid, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+        id, row.environment, row.gate, request.approver(), request.comment());
+    if (inserted.affected_rows() == 0) return absl::OkStatus();  // approved already
+    auto by = ApprovedBy(tx, row, *env, row.gate);
+    if (auto a = AuditEntry(
+            tx, row, request.approver(), "approved",
+            request.comment().empty() ? "approved" : request.comment(),
+            {{"gate", row.gate}, {"approvals", by.size()}, {"required", Required(*env)}});
+        !a.ok())
+      return a;
+    if (by.size() < Required(*env)) {  // more approvals needed
+      Touch(tx, row.id);
+      return absl::OkStatus();
+    }
+    if (row.gate.empty()) {
+      tx.exec_params("UPDATE deployments SET status = $2 WHERE id = $1::uuid", row.id,
+                     static_cast<int>(v1::DEPLOYMENT_STATUS_RUNNING));
+      Dispatch(tx, row, config_, v1::STEP_ROLLOUT, 1, 0ms);
+    } else {  // a pause inside the release: the same rollout step goes on
+      ++row.checks_polls;
+      tx.exec_params("UPDATE deployments SET checks_polls = $2, gate = '' WHERE id = $1::uuid",
+                     row.id, static_cast<int>(row.checks_polls));
+      Dispatch(tx, row, config_, v1::STEP_ROLLOUT, std::max<uint32_t>(row.attempt, 1), 0ms);
+    }
+    return absl::OkStatus();
+  });
+  if (!st.ok()) return st;
+  relay_.Wake();
+  return Get(id);
+}
+
+absl::StatusOr<v1::Deployment> Orchestrator::Rollback(const v1::RollbackRequest& request) {
+  const std::string& id = request.id();
+  if (!IsUuid(id)) return NotAnId(id);
+  if (request.reason().empty())
+    return absl::InvalidArgumentError("reason: required (why the release is rolled back)");
+  if (!request.to_release().empty())
+    return absl::UnimplementedError(
+        "to_release: returning to a chosen earlier release is not supported yet; without it "
+        "the release in progress is rolled back to the stable version");
+  std::string actor = request.actor().empty() ? "unknown" : request.actor();
+  absl::Status st = pool_.Transact([&](pqxx::work& tx) -> absl::Status {
+    auto repo = tx.exec_params("SELECT repository FROM deployments WHERE id = $1::uuid", id);
+    if (repo.empty()) return absl::NotFoundError(fmt::format("deployment {} not found", id));
+    LockRepository(tx, repo[0][0].as<std::string>());
+    auto loaded = Load(tx, id, true);
+    if (!loaded) return absl::NotFoundError(fmt::format("deployment {} not found", id));
+    Row row = std::move(*loaded);
+    if (!ReleaseInProgress(row))
+      return absl::FailedPreconditionError(fmt::format(
+          "deployment {} is {} with no release in progress; rolling back a finished release is "
+          "not supported yet",
+          id, StatusName(row.status)));
+    std::string why = fmt::format("rolled back by {}: {}", actor, request.reason());
+    if (auto a = AuditEntry(tx, row, actor, "rollback-requested", request.reason()); !a.ok())
+      return a;
+    AbortRelease(tx, row, config_, v1::DEPLOYMENT_STATUS_ROLLED_BACK, why);
+    return absl::OkStatus();
+  });
+  if (!st.ok()) return st;
+  relay_.Wake();
+  return Get(id);
+}
+
+absl::StatusOr<v1::ListAuditResponse> Orchestrator::ListAudit(const v1::ListAuditRequest& request) {
+  if (!request.deployment_id().empty() && !IsUuid(request.deployment_id()))
+    return NotAnId(request.deployment_id());
+  int limit =
+      request.limit() == 0 ? 100 : static_cast<int>(std::min<uint32_t>(request.limit(), 10'000));
+  v1::ListAuditResponse out;
+  absl::Status st = pool_.Transact([&](pqxx::work& tx) -> absl::Status {
+    auto records = audit::List(tx, request.deployment_id(), limit);
+    if (!records.ok()) return records.status();
+    for (const auto& r : *records) {
+      auto* e = out.add_entries();
+      e->set_seq(r.seq);
+      *e->mutable_at() = TimeUtil::MicrosecondsToTimestamp(
+          std::chrono::duration_cast<std::chrono::microseconds>(r.at.time_since_epoch()).count());
+      e->set_actor(r.entry.actor);
+      e->set_action(r.entry.action);
+      e->set_deployment_id(r.entry.deployment_id);
+      e->set_release_id(r.entry.release_id);
+      e->set_environment(r.entry.environment);
+      e->set_reason(r.entry.reason);
+      e->set_evidence(r.entry.evidence.dump());
+      e->set_hash(r.hash);
+    }
+    return absl::OkStatus();
+  });
+  if (!st.ok()) return st;
+  return out;
+}
+
+absl::StatusOr<v1::VerifyAuditResponse> Orchestrator::VerifyAudit() {
+  v1::VerifyAuditResponse out;
+  absl::Status st = pool_.Transact([&](pqxx::work& tx) -> absl::Status {
+    auto v = audit::Verify(tx);
+    if (!v.ok()) return v.status();
+    out.set_ok(v->ok);
+    out.set_entries(v->entries);
+    out.set_first_bad_seq(v->first_bad_seq);
+    out.set_problem(v->problem);
+    out.set_head_hash(v->head_hash);
+    return absl::OkStatus();
+  });
+  if (!st.ok()) return st;
+  return out;
+}
+
+absl::StatusOr<v1::DoraMetrics> Orchestrator::Dora(const v1::DoraRequest& request) {
+  dora::Query q;
+  q.environment = request.environment().empty() ? "production" : request.environment();
+  q.target = request.target();
+  uint32_t days = request.days() == 0 ? 30 : std::min<uint32_t>(request.days(), 3650);
+  q.until = std::chrono::system_clock::now();
+  q.since = q.until - std::chrono::hours(24) * days;
+  v1::DoraMetrics out;
+  absl::Status st = pool_.Transact([&](pqxx::work& tx) -> absl::Status {
+    auto m = dora::Compute(tx, q);
+    if (!m.ok()) return m.status();
+    out.set_environment(q.environment);
+    out.set_target(q.target);
+    out.set_days(days);
+    out.set_releases(m->releases);
+    out.set_successful(m->successful);
+    out.set_failed(m->failed);
+    out.set_deployments_per_day(m->deployments_per_day);
+    out.set_lead_time_median_seconds(m->lead_time_median_s);
+    out.set_lead_time_p90_seconds(m->lead_time_p90_s);
+    out.set_change_failure_rate(m->change_failure_rate);
+    out.set_time_to_restore_median_seconds(m->time_to_restore_median_s);
+    out.set_time_to_restore_p90_seconds(m->time_to_restore_p90_s);
+    out.set_restores(m->restores);
+    return absl::OkStatus();
+  });
+  if (!st.ok()) return st;
+  return out;
+}
+
+absl::StatusOr<std::string> Orchestrator::MetricsText() {
+  dora::Query q;
+  q.environment = config_.environments.empty() ? "production" : config_.environments.back().name;
+  q.until = std::chrono::system_clock::now();
+  q.since = q.until - std::chrono::hours(24 * 30);
+  std::string out;
+  absl::Status st = pool_.Transact([&](pqxx::work& tx) -> absl::Status {
+    out = "# HELP slipway_deployments Deployments by status.\n# TYPE slipway_deployments gauge\n";
+    auto counts = tx.exec("SELECT status, count(*) FROM deployments GROUP BY status ORDER BY 1");
+    for (const auto& r : counts)
+      out += fmt::format("slipway_deployments{{status=\"{}\"}} {}\n",
+                         StatusName(static_cast<v1::DeploymentStatus>(r[0].as<int>())),
+                         r[1].as<int64_t>());
+    auto m = dora::Compute(tx, q);
+    if (!m.ok()) return m.status();
+    out += dora::ToPrometheusText(*m, q);
+    return absl::OkStatus();
+  });
+  if (!st.ok()) return st;
+  return out;
 }
 
 absl::StatusOr<v1::Deployment> Orchestrator::Get(const std::string& id) {
@@ -663,7 +1141,7 @@ absl::StatusOr<v1::Deployment> Orchestrator::Get(const std::string& id) {
   absl::Status st = pool_.Transact([&](pqxx::work& tx) -> absl::Status {
     auto row = Load(tx, id, false);
     if (!row) return absl::NotFoundError(fmt::format("deployment {} not found", id));
-    out = ToProto(tx, *row);
+    out = ToProto(tx, *row, config_);
     return absl::OkStatus();
   });
   if (!st.ok()) return st;
@@ -704,7 +1182,7 @@ absl::StatusOr<v1::ListResponse> Orchestrator::List(const v1::ListRequest& reque
         static_cast<int>(size) + 1);
     for (size_t i = 0; i < rows.size() && i < size; ++i) {
       Row row = ReadRow(rows[i]);
-      *out.add_deployments() = ToProto(tx, row);
+      *out.add_deployments() = ToProto(tx, row, config_);
       if (i + 1 == size && rows.size() > size) out.set_next_page_token(std::to_string(row.seq));
     }
     return absl::OkStatus();

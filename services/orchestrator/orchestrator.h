@@ -41,6 +41,19 @@ class Orchestrator {
   absl::StatusOr<int> ExpireDeadlines();
 
   absl::StatusOr<v1::Deployment> Cancel(const std::string& id, const std::string& reason);
+  // Approves the gate the deployment waits on (its environment, or a pause inside the
+  // release); once enough named approvers agree, the release goes on.
+  // FAILED_PRECONDITION when it waits for nothing (or for another environment);
+  // PERMISSION_DENIED when the environment names its approvers and this is not one.
+  absl::StatusOr<v1::Deployment> Approve(const v1::ApproveRequest& request);
+  // Rolls the release in progress back to the stable version; the deployment ends ROLLED_BACK.
+  absl::StatusOr<v1::Deployment> Rollback(const v1::RollbackRequest& request);
+  absl::StatusOr<v1::ListAuditResponse> ListAudit(const v1::ListAuditRequest& request);
+  absl::StatusOr<v1::VerifyAuditResponse> VerifyAudit();
+  absl::StatusOr<v1::DoraMetrics> Dora(const v1::DoraRequest& request);
+  // Prometheus text exposition for /metrics: deployments by status, and the DORA metrics of
+  // the last configured environment (production by default) over the last 30 days.
+  absl::StatusOr<std::string> MetricsText();
   absl::StatusOr<v1::Deployment> Get(const std::string& id);
   absl::StatusOr<v1::ListResponse> List(const v1::ListRequest& request);
   // Changes whenever the deployment changes (for Watch).

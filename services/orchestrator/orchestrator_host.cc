@@ -1,5 +1,7 @@
 #include "services/orchestrator/orchestrator_host.h"
 
+#include <fmt/format.h>
+#include <httplib.h>
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
@@ -21,6 +23,16 @@ void AddOptions(CLI::App& app, HostOptions& o) {
   app.add_option("--retry-backoff", o.retry_backoff_s, "seconds before the 2nd attempt (1)")
       ->envname("SLIPWAY_RETRY_BACKOFF")
       ->check(CLI::NonNegativeNumber);
+  app.add_option("--environments", o.environments_file,
+                 "YAML file of the environments to release to (none: no releases)")
+      ->envname("SLIPWAY_ENVIRONMENTS");
+  app.add_option("--metrics-listen", o.metrics_listen,
+                 "host:port serving Prometheus metrics on /metrics (deployments, DORA)")
+      ->envname("SLIPWAY_METRICS_LISTEN");
+  app.add_option("--rollout-timeout", o.rollout_timeout_s,
+                 "seconds one rollout command may take (120)")
+      ->envname("SLIPWAY_ROLLOUT_TIMEOUT")
+      ->check(CLI::PositiveNumber);
 }
 
 absl::StatusOr<std::unique_ptr<OrchestratorHost>> OrchestratorHost::Start(
@@ -32,6 +44,12 @@ absl::StatusOr<std::unique_ptr<OrchestratorHost>> OrchestratorHost::Start(
   saga.step_timeouts[v1::STEP_TEST] = ms(options.test_timeout_s);
   saga.max_attempts = options.max_attempts;
   saga.retry_backoff = ms(options.retry_backoff_s);
+  saga.step_timeouts[v1::STEP_ROLLOUT] = ms(options.rollout_timeout_s);
+  if (!options.environments_file.empty()) {
+    auto envs = release::LoadEnvironments(options.environments_file);
+    if (!envs.ok()) return envs.status();
+    saga.environments = std::move(*envs);
+  }
 
   auto infra = runtime::ConnectInfrastructure(common);
   if (!infra.ok()) return infra.status();
@@ -52,12 +70,46 @@ absl::StatusOr<std::unique_ptr<OrchestratorHost>> OrchestratorHost::Start(
     }
     h->grpc_ = std::move(*grpc);
   }
+  if (!options.metrics_listen.empty()) {
+    auto colon = options.metrics_listen.rfind(':');
+    std::string host =
+        colon == std::string::npos ? "0.0.0.0" : options.metrics_listen.substr(0, colon);
+    int port = 0;
+    try {
+      port = std::stoi(options.metrics_listen.substr(colon == std::string::npos ? 0 : colon + 1));
+    } catch (...) {
+      h->Stop();
+      return absl::InvalidArgumentError(
+          fmt::format("--metrics-listen '{}': expected host:port", options.metrics_listen));
+    }
+    h->metrics_ = std::make_unique<httplib::Server>();
+    h->metrics_->Get("/metrics",
+                     [o = h->orchestrator_.get()](const httplib::Request&, httplib::Response& res) {
+                       auto text = o->MetricsText();
+                       if (!text.ok()) {
+                         res.status = 503;
+                         res.set_content(std::string(text.status().message()) + "\n", "text/plain");
+                         return;
+                       }
+                       res.set_content(*text, "text/plain; version=0.0.4");
+                     });
+    h->metrics_port_ = port == 0 ? h->metrics_->bind_to_any_port(host)
+                                 : (h->metrics_->bind_to_port(host, port) ? port : -1);
+    if (h->metrics_port_ <= 0) {
+      h->Stop();
+      return absl::UnavailableError(
+          fmt::format("--metrics-listen {}: cannot listen there", options.metrics_listen));
+    }
+    h->metrics_thread_ = std::thread([h = h.get()] { h->metrics_->listen_after_bind(); });
+  }
   return h;
 }
 
 void OrchestratorHost::Stop() {
   if (stop_.exchange(true)) return;
   if (grpc_) grpc_->Stop(2s);
+  if (metrics_) metrics_->stop();
+  if (metrics_thread_.joinable()) metrics_thread_.join();
   if (consumer_.joinable()) consumer_.join();
   if (ticker_.joinable()) ticker_.join();
   if (infra_.relay) infra_.relay->Stop();

@@ -11,6 +11,10 @@
 #include "services/orchestrator/deployments_service.h"
 #include "services/orchestrator/orchestrator.h"
 
+namespace httplib {
+class Server;
+}
+
 namespace slipway::orchestrator {
 
 struct HostOptions {
@@ -19,6 +23,11 @@ struct HostOptions {
   uint32_t max_attempts = 3;
   double retry_backoff_s = 1;
   double tick_s = 0.25;
+  // Where deployments are released (YAML: environments); empty: they stop at their commit or
+  // pull request.
+  std::string environments_file;
+  double rollout_timeout_s = 120;  // one rollout command (not the whole release)
+  std::string metrics_listen;      // host:port serving /metrics; "" = none
 };
 
 void AddOptions(CLI::App& app, HostOptions& options);
@@ -30,6 +39,7 @@ class OrchestratorHost {
   ~OrchestratorHost();
 
   int grpc_port() const { return grpc_ ? grpc_->port() : 0; }
+  int metrics_port() const { return metrics_port_; }
   Orchestrator& orchestrator() { return *orchestrator_; }
   // Stops taking requests, finishes the message in hand, publishes the outbox, then returns.
   void Stop();
@@ -43,6 +53,9 @@ class OrchestratorHost {
   std::unique_ptr<runtime::GrpcHost> grpc_;
   std::thread consumer_;
   std::thread ticker_;
+  std::unique_ptr<httplib::Server> metrics_;
+  std::thread metrics_thread_;
+  int metrics_port_ = 0;
 };
 
 }  // namespace slipway::orchestrator

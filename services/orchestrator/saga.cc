@@ -34,6 +34,8 @@ std::string ServiceFor(v1::Step step) {
     case v1::STEP_CHECKS:
     case v1::STEP_COMPENSATE:
       return "git";
+    case v1::STEP_ROLLOUT:
+      return "rollout";
     default:
       return "";
   }
@@ -59,6 +61,8 @@ std::string StepName(v1::Step step) {
       return "checks";
     case v1::STEP_COMPENSATE:
       return "compensate";
+    case v1::STEP_ROLLOUT:
+      return "rollout";
     default:
       return "intake";
   }
@@ -80,9 +84,14 @@ bool NeedsCompensation(v1::Mode mode, v1::Step step) {
   return mode == v1::MODE_FULL_PR && (step == v1::STEP_GIT || step == v1::STEP_CHECKS);
 }
 
+bool Releases(const SagaConfig& config, v1::Mode mode) {
+  return !config.environments.empty() && mode != v1::MODE_DRY_RUN;
+}
+
 bool IsTerminal(v1::DeploymentStatus s) {
   return s == v1::DEPLOYMENT_STATUS_SUCCEEDED || s == v1::DEPLOYMENT_STATUS_FAILED ||
-         s == v1::DEPLOYMENT_STATUS_REJECTED || s == v1::DEPLOYMENT_STATUS_CANCELLED;
+         s == v1::DEPLOYMENT_STATUS_REJECTED || s == v1::DEPLOYMENT_STATUS_CANCELLED ||
+         s == v1::DEPLOYMENT_STATUS_ROLLED_BACK || s == v1::DEPLOYMENT_STATUS_EXPIRED;
 }
 
 std::string StatusName(v1::DeploymentStatus s) {
@@ -101,6 +110,12 @@ std::string StatusName(v1::DeploymentStatus s) {
       return "cancelled";
     case v1::DEPLOYMENT_STATUS_COMPENSATING:
       return "compensating";
+    case v1::DEPLOYMENT_STATUS_AWAITING_APPROVAL:
+      return "awaiting-approval";
+    case v1::DEPLOYMENT_STATUS_ROLLED_BACK:
+      return "rolled-back";
+    case v1::DEPLOYMENT_STATUS_EXPIRED:
+      return "expired";
     default:
       return "unknown";
   }

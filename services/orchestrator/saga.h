@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "libs/release/environments.h"
 #include "slipway/v1/deployments.pb.h"
 
 namespace slipway::orchestrator {
@@ -14,10 +15,17 @@ namespace slipway::orchestrator {
 struct SagaConfig {
   std::chrono::milliseconds step_timeout{300'000};
   std::map<v1::Step, std::chrono::milliseconds> step_timeouts = {
-      {v1::STEP_TEST, std::chrono::milliseconds(900'000)}};
-  uint32_t max_attempts = 3;                      // per step, the first included
-  std::chrono::milliseconds retry_backoff{1000};  // doubled each attempt
+      {v1::STEP_TEST, std::chrono::milliseconds(900'000)},
+      {v1::STEP_ROLLOUT, std::chrono::milliseconds(120'000)}};  // one command, not the release
+  uint32_t max_attempts = 3;                                    // per step, the first included
+  std::chrono::milliseconds retry_backoff{1000};                // doubled each attempt
+  // Where a deployment's commit is released after its last step, in order; none: it is not.
+  std::vector<release::Environment> environments;
 };
+
+// True when a deployment of `mode` goes on to release its commit (environments configured,
+// and not a dry run).
+bool Releases(const SagaConfig& config, v1::Mode mode);
 
 // Steps of `mode` in order (dry-run: 1-6; local-commit: 1-7; full-pr: 1-7 and checks).
 std::vector<v1::Step> StepsFor(v1::Mode mode);

@@ -86,22 +86,61 @@ std::unique_ptr<v1::Deployments::Stub> Connect(const std::string& target) {
 
 std::string Seconds(double ms) { return fmt::format("{:.2f} s", ms / 1000.0); }
 
-// Human progress: one line whenever a step starts or finishes.
+std::string TimeText(const google::protobuf::Timestamp& t) {
+  return google::protobuf::util::TimeUtil::ToString(t).substr(0, 19) + "Z";
+}
+
+std::string StepLabel(const v1::StepRecord& s) {
+  return s.environment().empty() ? StepName(s.step())
+                                 : fmt::format("{} {}", StepName(s.step()), s.environment());
+}
+
+// Human progress: one line whenever a step starts or finishes, a release moves, or an approval
+// is asked for. `server` is where `slipway approve` reaches this deployment.
 class Progress {
  public:
-  explicit Progress(bool quiet) : quiet_(quiet) {}
+  explicit Progress(bool quiet, std::string server = "")
+      : quiet_(quiet), server_(std::move(server)) {}
   void Update(const v1::Deployment& d) {
     if (quiet_) return;
     if (!announced_) {
       std::cout << "deployment " << d.id() << " (" << StatusName(d.status()) << ")\n";
       announced_ = true;
     }
+    for (const auto& r : d.releases()) {
+      std::string line = fmt::format("{} {}% {}", r.status(), r.weight(), r.step());
+      std::string& last = seen_["release/" + r.environment()];
+      if (last == line) continue;
+      last = line;
+      std::cout << fmt::format("  ↳ release to {:<11} {:>3}% to {}  step {}/{}  {}{}\n",
+                               r.environment(), r.weight(), r.version().substr(0, 12),
+                               std::min(r.step() + 1, r.steps()), r.steps(), r.status(),
+                               r.detail().empty() ? "" : ": " + r.detail().substr(0, 200));
+    }
+    if (d.status() == v1::DEPLOYMENT_STATUS_AWAITING_APPROVAL) {
+      const auto& a = d.approval();
+      std::string& last = seen_["approval"];
+      std::string key = fmt::format("{}/{}/{}", a.environment(), a.gate(), a.approved_by_size());
+      if (last != key) {
+        last = key;
+        std::cout << fmt::format(
+            "  ⏸ awaiting approval of {}{}: {} of {} given{} until {}\n"
+            "    slipway{} approve {} --env {} --approver <name>\n",
+            a.environment(), a.gate().empty() ? "" : " (" + a.gate() + ")", a.approved_by_size(),
+            a.required(),
+            a.approvers_size() ? fmt::format(" (approvers: {})", fmt::join(a.approvers(), ", "))
+                               : "",
+            TimeText(a.expires_at()), server_.empty() ? "" : " --server " + server_, d.id(),
+            a.environment());
+      }
+    }
     for (const auto& s : d.steps()) {
-      std::string key = fmt::format("{}/{}", static_cast<int>(s.step()), s.attempt());
+      std::string key =
+          fmt::format("{}/{}/{}", static_cast<int>(s.step()), s.environment(), s.attempt());
       std::string& last = seen_[key];
       if (last == s.status()) continue;
       last = s.status();
-      std::string name = fmt::format("{:<12}", StepName(s.step()));
+      std::string name = fmt::format("{:<12}", StepLabel(s));
       if (s.status() == "running")
         std::cout << "  … " << name
                   << (s.attempt() > 1 ? fmt::format("attempt {}", s.attempt()) : "running") << "\n";
@@ -117,6 +156,7 @@ class Progress {
 
  private:
   bool quiet_;
+  std::string server_;
   bool announced_ = false;
   std::map<std::string, std::string> seen_;
 };
@@ -153,6 +193,25 @@ void PrintResult(const v1::Deployment& d) {
                              d.tests().coverage().changed_lines(), d.tests().coverage().tool())
               << "\n";
   if (!d.tests().verdict().empty()) std::cout << "  gates:  " << d.tests().verdict() << "\n";
+  for (const auto& r : d.releases()) {
+    std::cout << fmt::format("  release to {} ({}): {} — {} at {}%, {} measurements",
+                             r.environment(), r.target(), r.status(), r.strategy(), r.weight(),
+                             r.measurements())
+              << "\n";
+    if (r.has_cause() && !r.cause().reason().empty())
+      std::cout << fmt::format("    cause: {}{}", r.cause().reason(),
+                               r.cause().metric().empty()
+                                   ? ""
+                                   : fmt::format(" (metric {}, value {}, {})", r.cause().metric(),
+                                                 r.cause().value(), r.cause().condition()))
+                << "\n";
+    if (r.has_breach_at() && r.has_restored_at())
+      std::cout << fmt::format("    breach found {} → all traffic on the stable version {} ({} ms)",
+                               TimeText(r.breach_at()), TimeText(r.restored_at()),
+                               google::protobuf::util::TimeUtil::DurationToMilliseconds(
+                                   r.restored_at() - r.breach_at()))
+                << "\n";
+  }
   if (d.usage().calls() > 0)
     std::cout << fmt::format("  model:  {} calls to {}, {} prompt + {} answer tokens, ${:.4f}",
                              d.usage().calls(), d.usage().model(), d.usage().prompt_tokens(),
@@ -165,13 +224,13 @@ void PrintResult(const v1::Deployment& d) {
     std::cout << "  time per step:\n";
     double total = 0;
     for (const auto& s : d.steps()) {
-      std::cout << fmt::format("    {:<12} {:>9}  (handler {:>9}) {}", StepName(s.step()),
+      std::cout << fmt::format("    {:<20} {:>9}  (handler {:>9}) {}", StepLabel(s),
                                Seconds(s.duration_ms()), Seconds(s.handler_ms()),
                                s.attempt() > 1 ? fmt::format("attempt {}", s.attempt()) : "")
                 << "\n";
       total += s.duration_ms();
     }
-    std::cout << fmt::format("    {:<12} {:>9}", "total", Seconds(total)) << "\n";
+    std::cout << fmt::format("    {:<20} {:>9}", "total", Seconds(total)) << "\n";
   }
 }
 
@@ -235,14 +294,14 @@ absl::StatusOr<v1::SubmitRequest> BuildRequest(const SubmitArgs& a) {
 }
 
 int SubmitAndFollow(v1::Deployments::Stub& stub, const v1::SubmitRequest& req, bool follow,
-                    const Globals& g) {
+                    const Globals& g, const std::string& server) {
   grpc::ClientContext ctx;
   v1::SubmitResponse resp;
   grpc::Status st = stub.Submit(&ctx, req, &resp);
   if (!st.ok()) return GrpcError(st);
   v1::Deployment d = resp.deployment();
   if (follow && !orchestrator::IsTerminal(d.status())) {
-    Progress progress(g.json);
+    Progress progress(g.json, server);
     auto last = Follow(stub, d.id(), progress);
     if (!last.ok()) {
       std::cerr << "error: " << last.status().message() << "\n";
@@ -468,7 +527,7 @@ fs::path DefaultStateDir() {
 int main(int argc, char** argv) {
   using namespace slipway;
   using namespace slipway::cli;
-  CLI::App app{"Slipway: from a recommendation to a tested commit"};
+  CLI::App app{"Slipway: from a recommendation to a tested commit, and on to production"};
   app.require_subcommand(1);
   Globals g;
   app.add_flag("--json", g.json, "machine-readable output");
@@ -496,6 +555,10 @@ int main(int argc, char** argv) {
   // The git service's flags: branch names, and full-pr's forge, pull request and checks.
   gitsvc::GitFlags git_flags;
   gitsvc::AddGitFlags(*run, git_flags);
+  std::string environments;
+  run->add_option("--environments", environments,
+                  "YAML file of the environments to release to after the commit")
+      ->envname("SLIPWAY_ENVIRONMENTS");
 
   std::string dev_listen = "127.0.0.1:50051";
   auto* dev = app.add_subcommand("dev", "keep an embedded stack up for gRPC clients");
@@ -503,6 +566,9 @@ int main(int argc, char** argv) {
   implementer::AddProviderFlags(*dev, providers);
   runtime::AddTargetOptions(*dev, target_options, "<state-dir>/mirrors");
   gitsvc::AddGitFlags(*dev, git_flags);
+  dev->add_option("--environments", environments,
+                  "YAML file of the environments to release to after the commit")
+      ->envname("SLIPWAY_ENVIRONMENTS");
   dev->add_option("--state-dir", state_dir, "embedded database folder (./.state)")
       ->envname("SLIPWAY_STATE_DIR");
   dev->add_option("--log-level", log_level, "service log level (warn)")
@@ -545,12 +611,45 @@ int main(int argc, char** argv) {
   uint32_t page_size = 20;
   auto* list = app.add_subcommand("list", "list deployments, newest first");
   list->add_option("--status", status_filter,
-                   "queued|running|compensating|succeeded|failed|rejected|cancelled")
-      ->check(CLI::IsMember(
-          {"queued", "running", "compensating", "succeeded", "failed", "rejected", "cancelled"}));
+                   "queued|running|compensating|awaiting-approval|succeeded|failed|rejected|"
+                   "cancelled|rolled-back|expired")
+      ->check(CLI::IsMember({"queued", "running", "compensating", "awaiting-approval", "succeeded",
+                             "failed", "rejected", "cancelled", "rolled-back", "expired"}));
   list->add_option("--repository", repo_filter, "only this repository");
   list->add_option("--page-size", page_size, "deployments per page (20)");
   list->add_option("--page-token", page_token, "from a previous page");
+
+  v1::ApproveRequest approve_req;
+  auto* approve = app.add_subcommand("approve", "approve the release a deployment waits on");
+  approve->add_option("id", id, "deployment id")->required();
+  approve->add_option("--env", *approve_req.mutable_environment(),
+                      "the environment (default: the one waiting)");
+  approve->add_option("--approver", *approve_req.mutable_approver(),
+                      "who approves (default $SLIPWAY_APPROVER, then $USER)");
+  approve->add_option("--comment", *approve_req.mutable_comment(), "why, for the audit trail");
+  v1::RollbackRequest rollback_req;
+  auto* rollback =
+      app.add_subcommand("rollback", "roll a deployment's release back to the stable version");
+  rollback->add_option("id", id, "deployment id")->required();
+  rollback->add_option("--reason", *rollback_req.mutable_reason(), "why")->required();
+  rollback->add_option("--to", *rollback_req.mutable_to_release(), "an earlier release");
+  rollback->add_option("--actor", *rollback_req.mutable_actor(),
+                       "who asks (default $SLIPWAY_APPROVER, then $USER)");
+  auto* audit = app.add_subcommand("audit", "the audit trail of approvals, releases, rollbacks");
+  audit->require_subcommand(1);
+  auto* audit_verify = audit->add_subcommand("verify", "check the hash chain of the whole trail");
+  v1::ListAuditRequest audit_req;
+  auto* audit_list = audit->add_subcommand("list", "show entries, oldest first");
+  audit_list->add_option("--deployment", *audit_req.mutable_deployment_id(), "only this one");
+  uint32_t audit_limit = 100;
+  audit_list->add_option("--limit", audit_limit, "entries at most (100)");
+  v1::DoraRequest dora_req;
+  auto* dora = app.add_subcommand(
+      "dora", "deployment frequency, lead time, change failure rate, time to restore");
+  dora->add_option("--env", *dora_req.mutable_environment(), "environment (production)");
+  dora->add_option("--target", *dora_req.mutable_target(), "one target (all)");
+  uint32_t dora_days = 30;
+  dora->add_option("--days", dora_days, "the window, ending now (30)");
 
   try {
     app.parse(argc, argv);
@@ -566,6 +665,7 @@ int main(int argc, char** argv) {
     o.log_level = log_level;
     o.test_timeout_s = test_timeout;
     o.orchestrator.test_timeout_s = test_timeout + 60;
+    o.orchestrator.environments_file = environments;
     if (*dev) o.grpc_listen = dev_listen;
     {
       auto targets = runtime::ResolveTargets(target_options, fs::absolute(state_dir) / "mirrors");
@@ -629,7 +729,7 @@ int main(int argc, char** argv) {
       return kRejected;
     }
     auto stub = Connect((*s)->grpc_target());
-    int rc = SubmitAndFollow(*stub, *req, true, g);
+    int rc = SubmitAndFollow(*stub, *req, true, g, (*s)->grpc_target());
     (*s)->Stop();
     return rc;
   }
@@ -644,7 +744,7 @@ int main(int argc, char** argv) {
       std::cerr << "error: " << req.status().message() << "\n";
       return kRejected;
     }
-    return SubmitAndFollow(*stub, *req, submit_watch, g);
+    return SubmitAndFollow(*stub, *req, submit_watch, g, g.server);
   }
   if (*get || *cancel) {
     grpc::ClientContext ctx;
@@ -667,8 +767,91 @@ int main(int argc, char** argv) {
       PrintResult(d);
     return kOk;
   }
+  auto who = [](const std::string& given) -> std::string {
+    if (!given.empty()) return given;
+    if (const char* a = std::getenv("SLIPWAY_APPROVER"); a && *a) return a;
+    if (const char* u = std::getenv("USER"); u && *u) return u;
+    return "";
+  };
+  if (*approve || *rollback) {
+    grpc::ClientContext ctx;
+    v1::Deployment d;
+    grpc::Status st;
+    if (*approve) {
+      approve_req.set_id(id);
+      approve_req.set_approver(who(approve_req.approver()));
+      st = stub->Approve(&ctx, approve_req, &d);
+    } else {
+      rollback_req.set_id(id);
+      rollback_req.set_actor(who(rollback_req.actor()));
+      st = stub->Rollback(&ctx, rollback_req, &d);
+    }
+    if (!st.ok()) return GrpcError(st);
+    if (g.json)
+      std::cout << ToJson(d) << "\n";
+    else
+      std::cout << d.id() << " " << StatusName(d.status())
+                << (d.status() == v1::DEPLOYMENT_STATUS_AWAITING_APPROVAL
+                        ? fmt::format(" ({} of {} approvals)", d.approval().approved_by_size(),
+                                      d.approval().required())
+                        : "")
+                << "\n";
+    return kOk;
+  }
+  if (*audit_verify) {
+    grpc::ClientContext ctx;
+    v1::VerifyAuditResponse r;
+    grpc::Status st = stub->VerifyAudit(&ctx, v1::VerifyAuditRequest(), &r);
+    if (!st.ok()) return GrpcError(st);
+    if (g.json)
+      std::cout << ToJson(r) << "\n";
+    else if (r.ok())
+      std::cout << fmt::format("audit trail intact: {} entries, head {}\n", r.entries(),
+                               r.head_hash());
+    else
+      std::cout << fmt::format("audit trail TAMPERED: {} (first bad entry {}, {} checked)\n",
+                               r.problem(), r.first_bad_seq(), r.entries());
+    return r.ok() ? kOk : kFailed;
+  }
+  if (*audit_list) {
+    audit_req.set_limit(audit_limit);
+    grpc::ClientContext ctx;
+    v1::ListAuditResponse r;
+    grpc::Status st = stub->ListAudit(&ctx, audit_req, &r);
+    if (!st.ok()) return GrpcError(st);
+    if (g.json) {
+      std::cout << ToJson(r) << "\n";
+      return kOk;
+    }
+    for (const auto& e : r.entries())
+      std::cout << fmt::format("{:>6}  {}  {:<22} {:<20} {:<11} {}\n", e.seq(), TimeText(e.at()),
+                               e.actor(), e.action(), e.environment(), e.reason().substr(0, 160));
+    return kOk;
+  }
+  if (*dora) {
+    dora_req.set_days(dora_days);
+    grpc::ClientContext ctx;
+    v1::DoraMetrics m;
+    grpc::Status st = stub->GetDoraMetrics(&ctx, dora_req, &m);
+    if (!st.ok()) return GrpcError(st);
+    if (g.json) {
+      std::cout << ToJson(m) << "\n";
+      return kOk;
+    }
+    std::cout << fmt::format(
+        "{} ({}), last {} days: {} releases, {} succeeded, {} failed\n"
+        "  deployment frequency  {:.2f} a day\n"
+        "  lead time             median {:.0f} s, p90 {:.0f} s\n"
+        "  change failure rate   {:.1f}%\n"
+        "  time to restore       median {:.1f} s, p90 {:.1f} s ({} restores)\n",
+        m.environment(), m.target().empty() ? "all targets" : m.target(), m.days(), m.releases(),
+        m.successful(), m.failed(), m.deployments_per_day(), m.lead_time_median_seconds(),
+        m.lead_time_p90_seconds(), 100 * m.change_failure_rate(),
+        m.time_to_restore_median_seconds(), m.time_to_restore_p90_seconds(), m.restores());
+    return kOk;
+  }
   if (*watch) {
-    Progress progress(g.json);
+    Progress progress(g.json, g.server);
     auto d = Follow(*stub, id, progress);
     if (!d.ok()) {
       std::cerr << "error: " << d.status().message() << "\n";
