@@ -324,6 +324,8 @@ absl::StatusOr<Environment> ParseEnvironment(const json& j, const std::string& p
     RETURN_IF_ERROR(a.Count("required", env.approval.required, 100));
     RETURN_IF_ERROR(a.Strings("approvers", env.approval.approvers));
     RETURN_IF_ERROR(a.Duration("timeout", env.approval.timeout));
+    if (env.approval.timeout <= std::chrono::milliseconds(0))
+      return a.Error("timeout", "must be more than 0 (how long an approval may take)");
     if (!env.approval.approvers.empty() && env.approval.required > env.approval.approvers.size())
       return a.Error("required", fmt::format("{} approvals needed but only {} approvers named",
                                              env.approval.required, env.approval.approvers.size()));

@@ -120,6 +120,8 @@ ALTER TABLE deployments ADD COLUMN checks_polls int NOT NULL DEFAULT 0;
 ALTER TABLE deployments ADD COLUMN environment text NOT NULL DEFAULT '';
 -- While AWAITING_APPROVAL: the gate waited on ('' the environment itself, 'step-<n>' a pause).
 ALTER TABLE deployments ADD COLUMN gate text NOT NULL DEFAULT '';
+-- A one-click rollback in progress: the earlier release whose version is being restored.
+ALTER TABLE deployments ADD COLUMN rollback_to text NOT NULL DEFAULT '';
 ALTER TABLE deployment_steps ADD COLUMN environment text NOT NULL DEFAULT '';
 ALTER TABLE deployment_steps DROP CONSTRAINT deployment_steps_pkey;
 ALTER TABLE deployment_steps ADD PRIMARY KEY (deployment_id, step, environment, attempt);
@@ -144,10 +146,15 @@ CREATE TABLE releases (
   -- For time to restore: when an analysis or health check found the breach, and when all
   -- traffic was back on the stable version.
   breach_at        timestamptz,
-  restored_at      timestamptz
+  restored_at      timestamptz,
+  -- The replica acting on the release, until when (one at a time).
+  lease_owner      text,
+  lease_until      timestamptz
 );
 CREATE UNIQUE INDEX releases_one_per_environment ON releases (deployment_id, environment)
   WHERE kind = 'release';
+CREATE UNIQUE INDEX releases_one_rollback ON releases (deployment_id, environment)
+  WHERE kind = 'rollback';
 CREATE INDEX releases_target ON releases (target, environment, seq);
 
 -- Approvals given, per gate: '' opens the environment, 'step-<n>' a canary pause.

@@ -11,6 +11,7 @@
 #include "libs/audit/audit.h"
 #include "libs/core/ids.h"
 #include "libs/core/status.h"
+#include "libs/core/text.h"
 #include "libs/dora/dora.h"
 #include "libs/recommendation/recommendation.h"
 #include "libs/runtime/step_worker.h"
@@ -31,7 +32,7 @@ constexpr char kColumns[] =
     "branch, commit_id, artifacts::text, tests, error, failed_step, rejected_field, trace_id, "
     "extract(epoch from created_at), extract(epoch from updated_at), version, seq, usage, git, "
     "final_status, checks_polls, environment, gate, "
-    "COALESCE(extract(epoch from step_deadline), 0)";
+    "COALESCE(extract(epoch from step_deadline), 0), rollback_to";
 
 struct Row {
   std::string id;
@@ -62,6 +63,7 @@ struct Row {
   std::string environment;  // the environment being released to
   std::string gate;         // while AWAITING_APPROVAL: the gate waited on
   double deadline = 0;      // the step's (or the approval's) deadline, epoch seconds
+  std::string rollback_to;  // a one-click rollback in progress: the release restored
 };
 
 Row ReadRow(const pqxx::row& r) {
@@ -93,6 +95,7 @@ Row ReadRow(const pqxx::row& r) {
   row.environment = r[24].as<std::string>();
   row.gate = r[25].as<std::string>();
   row.deadline = r[26].as<double>();
+  row.rollback_to = r[27].as<std::string>();
   return row;
 }
 
@@ -327,6 +330,7 @@ void Dispatch(pqxx::work& tx, const Row& row, const SagaConfig& config, v1::Step
     cmd.set_poll(row.checks_polls);
     // While COMPENSATING, the release is rolled back (cancelled, expired, or asked to).
     cmd.set_abort(status == v1::DEPLOYMENT_STATUS_COMPENSATING);
+    cmd.set_rollback_to_release(row.rollback_to);
     cmd.set_actor("slipway-orchestrator");
   }
   if (step == v1::STEP_CHECKS) {
@@ -534,8 +538,15 @@ void AbortRelease(pqxx::work& tx, Row& row, const SagaConfig& config, v1::Deploy
   row.final_status = status;
   row.error = error;
   ++row.checks_polls;
-  Dispatch(tx, row, config, v1::STEP_ROLLOUT, std::max<uint32_t>(row.attempt, 1),
-           std::chrono::milliseconds(0), v1::DEPLOYMENT_STATUS_COMPENSATING, error);
+  const uint32_t attempt = std::max<uint32_t>(row.attempt, 1);
+  Dispatch(tx, row, config, v1::STEP_ROLLOUT, attempt, std::chrono::milliseconds(0),
+           v1::DEPLOYMENT_STATUS_COMPENSATING, error);
+  // The same attempt's record shows the rollback (it was just marked cancelled).
+  tx.exec_params(
+      "UPDATE deployment_steps SET status = 'running', finished_at = NULL, "
+      "summary = 'rolling back: ' || $4 WHERE deployment_id = $1::uuid AND step = $2 AND "
+      "attempt = $3 AND environment = $5",
+      row.id, static_cast<int>(v1::STEP_ROLLOUT), attempt, HeadUtf8(error, 300), row.environment);
 }
 
 // True when traffic of the deployment's release may be on the new version: a rollout command
@@ -797,11 +808,16 @@ absl::Status Orchestrator::OnEvent(const bus::Message& message) {
     }
     if (compensating) {
       // A rollout's compensation is the rollback of its release.
-      const bool undone =
-          result.ok() ||
-          (row.step == v1::STEP_ROLLOUT &&
-           (result.release().status() == "rolled-back" || result.release().status() == "failed"));
-      if (undone || !result.retryable() || row.attempt >= config_.max_attempts) {
+      // A rollout's compensation is the rollback of its release: done only when the release
+      // says so (a release promoted before the abort is not undone).
+      const bool undone = row.step == v1::STEP_ROLLOUT
+                              ? (result.release().status() == "rolled-back" ||
+                                 result.release().status() == "failed")
+                              : result.ok();
+      // Traffic may still be on the new version while a rollback fails for a reason that may
+      // pass: it is retried for as long as it takes, never abandoned.
+      const bool keep_trying = row.step == v1::STEP_ROLLOUT && result.retryable();
+      if (undone || !result.retryable() || (row.attempt >= config_.max_attempts && !keep_trying)) {
         std::string error = row.error;
         if (!undone) error += fmt::format(" (compensation failed: {})", result.error());
         Finish(tx, row, FinalStatus(row), row.failed_step, error, config_);
@@ -814,6 +830,12 @@ absl::Status Orchestrator::OnEvent(const bus::Message& message) {
                  v1::DEPLOYMENT_STATUS_COMPENSATING, row.error);
       }
     } else if (result.ok()) {
+      if (row.step == v1::STEP_ROLLOUT && !row.rollback_to.empty()) {
+        // A one-click rollback: the earlier version is live again.
+        Finish(tx, row, v1::DEPLOYMENT_STATUS_ROLLED_BACK, v1::STEP_UNSPECIFIED, row.error,
+               config_);
+        return absl::OkStatus();
+      }
       if (row.step == v1::STEP_ROLLOUT) {
         // The next environment, or done.
         size_t next = EnvironmentIndex(config_, row.environment) + 1;
@@ -888,7 +910,8 @@ absl::StatusOr<int> Orchestrator::ExpireDeadlines() {
           "WHERE deployment_id = $1::uuid AND step = $2 AND attempt = $3 AND environment = $5",
           row.id, static_cast<int>(row.step), row.attempt, why, StepEnvironment(row, row.step));
       const bool compensating = row.status == v1::DEPLOYMENT_STATUS_COMPENSATING;
-      if (row.attempt < config_.max_attempts) {
+      // A rollback (a COMPENSATING rollout) is retried for as long as it takes.
+      if (row.attempt < config_.max_attempts || (compensating && row.step == v1::STEP_ROLLOUT)) {
         spdlog::warn("deployment {}: {} attempt {}: {}; retrying", row.id, StepName(row.step),
                      row.attempt, why);
         Dispatch(tx, row, config_, row.step, row.attempt + 1, RetryDelay(config_, row.attempt + 1),
@@ -1006,31 +1029,122 @@ absl::StatusOr<v1::Deployment> Orchestrator::Approve(const v1::ApproveRequest& r
 }
 
 absl::StatusOr<v1::Deployment> Orchestrator::Rollback(const v1::RollbackRequest& request) {
-  const std::string& id = request.id();
-  if (!IsUuid(id)) return NotAnId(id);
   if (request.reason().empty())
     return absl::InvalidArgumentError("reason: required (why the release is rolled back)");
-  if (!request.to_release().empty())
-    return absl::UnimplementedError(
-        "to_release: returning to a chosen earlier release is not supported yet; without it "
-        "the release in progress is rolled back to the stable version");
+  if (request.id().empty() == request.target().empty())
+    return absl::InvalidArgumentError("give a deployment id or a target, not both");
+  if (!request.id().empty() && !IsUuid(request.id())) return NotAnId(request.id());
   std::string actor = request.actor().empty() ? "unknown" : request.actor();
+  std::string id = request.id();
   absl::Status st = pool_.Transact([&](pqxx::work& tx) -> absl::Status {
+    std::string environment = request.environment();
+    if (id.empty()) {  // the deployment whose release of the target is live
+      if (environment.empty()) environment = "production";
+      auto live = tx.exec_params(
+          "SELECT deployment_id::text FROM releases WHERE target = $1 AND environment = $2 AND "
+          "status = 'succeeded' ORDER BY seq DESC LIMIT 1",
+          request.target(), environment);
+      if (live.empty())
+        return absl::NotFoundError(
+            fmt::format("no successful release of {} in {}", request.target(), environment));
+      id = live[0][0].as<std::string>();
+    }
     auto repo = tx.exec_params("SELECT repository FROM deployments WHERE id = $1::uuid", id);
     if (repo.empty()) return absl::NotFoundError(fmt::format("deployment {} not found", id));
     LockRepository(tx, repo[0][0].as<std::string>());
     auto loaded = Load(tx, id, true);
     if (!loaded) return absl::NotFoundError(fmt::format("deployment {} not found", id));
     Row row = std::move(*loaded);
-    if (!ReleaseInProgress(row))
+    if (ReleaseInProgress(row)) {  // traffic back to the stable version, now
+      if (!request.to_release().empty())
+        return absl::FailedPreconditionError(fmt::format(
+            "deployment {} is releasing: rolling back returns to the stable version; --to is "
+            "for a finished release",
+            id));
+      std::string why = fmt::format("rolled back by {}: {}", actor, request.reason());
+      if (auto a = AuditEntry(tx, row, actor, "rollback-requested", request.reason()); !a.ok())
+        return a;
+      AbortRelease(tx, row, config_, v1::DEPLOYMENT_STATUS_ROLLED_BACK, why);
+      return absl::OkStatus();
+    }
+    if (!IsTerminal(row.status))
       return absl::FailedPreconditionError(fmt::format(
-          "deployment {} is {} with no release in progress; rolling back a finished release is "
-          "not supported yet",
-          id, StatusName(row.status)));
-    std::string why = fmt::format("rolled back by {}: {}", actor, request.reason());
-    if (auto a = AuditEntry(tx, row, actor, "rollback-requested", request.reason()); !a.ok())
+          "deployment {} is {}: it has no release to roll back yet", id, StatusName(row.status)));
+    // A finished release: put an earlier successful release's version back in its place.
+    if (environment.empty()) {
+      auto last = tx.exec_params(
+          "SELECT environment FROM releases WHERE deployment_id = $1::uuid AND kind = 'release' "
+          "AND status = 'succeeded' ORDER BY seq DESC LIMIT 1",
+          id);
+      if (last.empty())
+        return absl::FailedPreconditionError(
+            fmt::format("deployment {} released nothing that could be rolled back", id));
+      environment = last[0][0].as<std::string>();
+    }
+    const auto* env = FindEnvironment(config_, environment);
+    if (env == nullptr)
+      return absl::FailedPreconditionError(
+          fmt::format("environment {} is not configured here", environment));
+    auto mine = tx.exec_params(
+        "SELECT seq, version FROM releases WHERE deployment_id = $1::uuid AND environment = $2 "
+        "AND kind = 'release' AND status = 'succeeded'",
+        id, environment);
+    if (mine.empty())
+      return absl::FailedPreconditionError(fmt::format(
+          "deployment {} has no successful release in {} to roll back", id, environment));
+    auto live = tx.exec_params(
+        "SELECT deployment_id::text, seq FROM releases WHERE target = $1 AND environment = $2 "
+        "AND status = 'succeeded' ORDER BY seq DESC LIMIT 1",
+        env->target, environment);
+    if (live.empty() || live[0][1].as<int64_t>() != mine[0][0].as<int64_t>())
+      return absl::FailedPreconditionError(fmt::format(
+          "deployment {}'s release is no longer live in {} (deployment {}'s is): roll that back",
+          id, environment, live.empty() ? std::string("none") : live[0][0].as<std::string>()));
+    const int64_t live_seq = mine[0][0].as<int64_t>();
+    const std::string live_version = mine[0][1].as<std::string>();
+    pqxx::result to;
+    if (!request.to_release().empty()) {
+      if (!IsUuid(request.to_release()))
+        return absl::InvalidArgumentError(
+            fmt::format("to_release '{}' is not a release id", request.to_release().substr(0, 64)));
+      to = tx.exec_params(
+          "SELECT id::text, version FROM releases WHERE id = $1::uuid AND target = $2 AND "
+          "environment = $3 AND status = 'succeeded' AND seq < $4",
+          request.to_release(), env->target, environment, live_seq);
+      if (to.empty())
+        return absl::FailedPreconditionError(
+            fmt::format("release {} is not an earlier successful release of {} in {}",
+                        request.to_release(), env->target, environment));
+    } else {
+      to = tx.exec_params(
+          "SELECT id::text, version FROM releases WHERE target = $1 AND environment = $2 AND "
+          "status = 'succeeded' AND seq < $3 AND version <> $4 ORDER BY seq DESC LIMIT 1",
+          env->target, environment, live_seq, live_version);
+      if (to.empty())
+        return absl::FailedPreconditionError(fmt::format(
+            "no earlier successful release of {} in {} to return to", env->target, environment));
+    }
+    std::string release = to[0][0].as<std::string>();
+    std::string why = fmt::format("rolled back by {} to release {} ({}): {}", actor, release,
+                                  to[0][1].as<std::string>().substr(0, 12), request.reason());
+    row.environment = environment;
+    row.rollback_to = release;
+    row.checks_polls = 0;
+    row.error = why;
+    tx.exec_params(
+        "UPDATE deployments SET environment = $2, rollback_to = $3, checks_polls = 0, gate = '', "
+        "error = $4, failed_step = 0, final_status = 0, finished_at = NULL WHERE id = $1::uuid",
+        id, environment, release, why);
+    if (auto a = AuditEntry(tx, row, actor, "rollback-requested", request.reason(),
+                            {{"to_release", release}, {"to_version", to[0][1].as<std::string>()}});
+        !a.ok())
       return a;
-    AbortRelease(tx, row, config_, v1::DEPLOYMENT_STATUS_ROLLED_BACK, why);
+    // A new attempt of the environment's rollout step: its own command id and record.
+    auto attempts = tx.exec_params(
+        "SELECT COALESCE(max(attempt), 0) FROM deployment_steps WHERE deployment_id = $1::uuid "
+        "AND step = $2 AND environment = $3",
+        id, static_cast<int>(v1::STEP_ROLLOUT), environment);
+    Dispatch(tx, row, config_, v1::STEP_ROLLOUT, attempts[0][0].as<uint32_t>() + 1, 0ms);
     return absl::OkStatus();
   });
   if (!st.ok()) return st;

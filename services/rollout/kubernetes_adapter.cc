@@ -48,6 +48,7 @@ std::string CanaryName(const KubernetesAdapter::Config& c) {
 bool LooksTransient(std::string_view output) {
   for (std::string_view marker :
        {"Unable to connect to the server", "connection refused", "i/o timeout",
+        "was refused - did you specify the right host or port",  // kubectl before 1.2x
         "TLS handshake timeout", "ServiceUnavailable", "the server is currently unable",
         "context deadline exceeded", "timed out waiting for the condition", "no route to host",
         "connection reset by peer", "etcdserver: request timed out"})

@@ -3,8 +3,10 @@
 #include <fmt/format.h>
 #include <google/protobuf/util/time_util.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <cmath>
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "libs/analysis/analysis.h"
@@ -15,6 +17,7 @@
 #include "libs/prometheus/prometheus.h"
 #include "libs/release/environments.h"
 #include "services/rollout/adapter.h"
+#include "slipway/v1/deployments.pb.h"
 
 namespace slipway::rollout {
 namespace {
@@ -58,8 +61,10 @@ struct State {
   int64_t next_measure_at = 0;
   uint32_t measured = 0;  // measurements in all
   bool rolling_back = false;
+  std::string final_status;  // how the release ends once rolled back: "failed" after an error
   json cause = json::object();
   int64_t started_at = 0;
+  std::string repository, branch;  // a rollback: where the restored version came from
 
   json ToJson() const {
     json w = json::array();
@@ -88,8 +93,11 @@ struct State {
             {"next_measure_at", next_measure_at},
             {"measured", measured},
             {"rolling_back", rolling_back},
+            {"final_status", final_status},
             {"cause", cause},
-            {"started_at", started_at}};
+            {"started_at", started_at},
+            {"repository", repository},
+            {"branch", branch}};
   }
 
   static State FromJson(const json& j) {
@@ -118,8 +126,11 @@ struct State {
     s.next_measure_at = j.value("next_measure_at", int64_t{0});
     s.measured = j.value("measured", 0u);
     s.rolling_back = j.value("rolling_back", false);
+    s.final_status = j.value("final_status", "");
     s.cause = j.value("cause", json::object());
     s.started_at = j.value("started_at", int64_t{0});
+    s.repository = j.value("repository", "");
+    s.branch = j.value("branch", "");
     return s;
   }
 };
@@ -163,9 +174,33 @@ class Run {
     target_.version = cmd.git().commit();
     target_.branch = cmd.git().branch();
     target_.repository = cmd.repository();
+    if (!cmd.rollback_to_release().empty()) {
+      // A one-click rollback: the earlier version straight back, no analysis.
+      kind_ = "rollback";
+      env_.strategy.kind = "rollback";
+      env_.strategy.steps = {{.kind = Step::Kind::kWeight, .weight = 100}};
+      env_.analysis.metrics.clear();
+    }
   }
 
   absl::StatusOr<v1::StepResult> Go() {
+    // Only the command the saga waits on acts: an earlier poll still in the topic after a
+    // cancel, an expiry or an approval changes nothing (its result is ignored as late).
+    auto current = Current();
+    if (!current.ok()) return current.status();
+    if (!*current) {
+      v1::StepResult r = runtime::Failed("superseded: the deployment has moved on", false);
+      r.set_summary(r.error());
+      return r;
+    }
+    if (cmd_.abort() && !Exists()) {  // nothing was released here: nothing to undo
+      v1::StepResult r = runtime::Failed(
+          fmt::format("{}: aborted before anything was released", env_.name), false);
+      r.set_summary(r.error());
+      r.mutable_release()->set_environment(env_.name);
+      r.mutable_release()->set_status("rolled-back");
+      return r;
+    }
     if (auto st = LoadOrCreate(); !st.ok()) return st;
     if (!busy_.empty()) {
       v1::StepResult r;
@@ -176,22 +211,102 @@ class Run {
     }
     target_.release_id = rel_.id;
     target_.previous_version = rel_.previous_version;
+    if (rel_.status == "succeeded" && cmd_.abort()) {
+      // Promoted before the abort arrived: what runs now is the new version, and undoing it
+      // is a rollback to the release before (slipway rollback), not an abort.
+      v1::StepResult r = runtime::Failed(
+          fmt::format("{}: {} was promoted before the abort and serves all traffic; `slipway "
+                      "rollback` returns to the release before it",
+                      env_.name, target_.version.substr(0, 12)),
+          false);
+      r.set_summary(r.error());
+      Fill(*r.mutable_release(), "promoted before the abort");
+      return r;
+    }
     if (rel_.status != "progressing") return Outcome();  // a replay of a finished release
+    // One replica at a time: a lease on the release, renewed by every command.
+    auto leased = Lease();
+    if (!leased.ok()) return leased.status();
+    if (!*leased) {
+      v1::StepResult r;
+      r.set_summary(fmt::format("{}: another replica is acting on release {}", env_.name, rel_.id));
+      r.set_poll_after_ms(1000);
+      return r;
+    }
+    // Let go of the lease when this command is done, however it ends.
+    struct Unlease {
+      Run* run;
+      ~Unlease() {
+        (void)run->pool_.Transact([&](pqxx::work& tx) -> absl::Status {
+          tx.exec_params(
+              "UPDATE releases SET lease_until = NULL WHERE id = $1::uuid AND lease_owner = $2",
+              run->rel_.id, run->options_.replica);
+          return absl::OkStatus();
+        });
+      }
+    } unlease{this};
     if (rel_.state.rolling_back) return RollBack(rel_.reason);
     if (cmd_.abort()) {
       rel_.state.cause = {{"reason", cmd_.reason()}, {"actor", cmd_.actor()}};
       return RollBack(cmd_.reason().empty() ? "aborted" : cmd_.reason());
     }
+    const auto started = std::chrono::steady_clock::now();
     for (int guard = 0; guard < 1000; ++guard) {
       auto next = Advance();
       if (!next.ok()) return next.status();
       if (*next) return **next;
+      // Long hooks: hand back to the saga rather than outlive the command's deadline.
+      if (std::chrono::steady_clock::now() - started > std::chrono::seconds(20))
+        return Wait("going on", NowMs());
     }
     return absl::InternalError("the release made no progress in 1000 actions");
   }
 
  private:
   using Answer = std::optional<v1::StepResult>;
+
+  // Whether this command is the one the saga waits on now.
+  absl::StatusOr<bool> Current() {
+    bool current = false;
+    auto st = pool_.Transact([&](pqxx::work& tx) -> absl::Status {
+      auto r = tx.exec_params(
+          "SELECT checks_polls, environment, attempt, current_step FROM deployments "
+          "WHERE id = $1::uuid",
+          cmd_.deployment_id());
+      current = !r.empty() && r[0][0].as<uint32_t>() == cmd_.poll() &&
+                r[0][1].as<std::string>() == cmd_.environment() &&
+                r[0][2].as<uint32_t>() == cmd_.attempt() &&
+                r[0][3].as<int>() == static_cast<int>(v1::STEP_ROLLOUT);
+      return absl::OkStatus();
+    });
+    if (!st.ok()) return st;
+    return current;
+  }
+
+  bool Exists() {
+    bool exists = false;
+    auto st = pool_.Transact([&](pqxx::work& tx) -> absl::Status {
+      exists = !Select(tx).empty();
+      return absl::OkStatus();
+    });
+    return !st.ok() || exists;  // when in doubt, go the long way
+  }
+
+  // Takes (or renews) the release's lease for this replica for a minute.
+  absl::StatusOr<bool> Lease() {
+    bool got = false;
+    auto st = pool_.Transact([&](pqxx::work& tx) -> absl::Status {
+      auto r = tx.exec_params(
+          "UPDATE releases SET lease_owner = $2, lease_until = now() + interval '60 seconds' "
+          "WHERE id = $1::uuid AND (lease_until IS NULL OR lease_until < now() OR "
+          "lease_owner = $2) RETURNING id",
+          rel_.id, options_.replica);
+      got = !r.empty();
+      return absl::OkStatus();
+    });
+    if (!st.ok()) return st;
+    return got;
+  }
 
   absl::Status LoadOrCreate() {
     return pool_.Transact([&](pqxx::work& tx) -> absl::Status {
@@ -200,10 +315,16 @@ class Run {
       // One release at a time per target and environment.
       tx.exec_params("SELECT pg_advisory_xact_lock(hashtext($1))",
                      "slipway-release:" + env_.target + "/" + env_.name);
+      // (A release whose deployment ended — its rollback given up — holds nothing.)
       auto busy = tx.exec_params(
-          "SELECT deployment_id::text FROM releases WHERE target = $1 AND environment = $2 AND "
-          "status = 'progressing' AND deployment_id <> $3::uuid LIMIT 1",
-          env_.target, env_.name, cmd_.deployment_id());
+          "SELECT r.deployment_id::text FROM releases r JOIN deployments d ON "
+          "d.id = r.deployment_id WHERE r.target = $1 AND r.environment = $2 AND "
+          "r.status = 'progressing' AND r.deployment_id <> $3::uuid AND d.status IN ($4, $5, $6) "
+          "LIMIT 1",
+          env_.target, env_.name, cmd_.deployment_id(),
+          static_cast<int>(v1::DEPLOYMENT_STATUS_RUNNING),
+          static_cast<int>(v1::DEPLOYMENT_STATUS_COMPENSATING),
+          static_cast<int>(v1::DEPLOYMENT_STATUS_AWAITING_APPROVAL));
       if (!busy.empty()) {
         busy_ = busy[0][0].as<std::string>();
         return absl::OkStatus();
@@ -213,18 +334,38 @@ class Run {
           "status = 'succeeded' ORDER BY seq DESC LIMIT 1",
           env_.target, env_.name);
       std::string previous = prev.empty() ? "" : prev[0][0].as<std::string>();
+      std::string version = target_.version;
+      if (kind_ == "rollback") {  // the restored release's version, from its own repository
+        auto to = tx.exec_params(
+            "SELECT r.version, d.repository, d.branch FROM releases r JOIN deployments d ON "
+            "d.id = r.deployment_id WHERE r.id = $1::uuid",
+            cmd_.rollback_to_release());
+        if (to.empty())
+          return absl::FailedPreconditionError(
+              fmt::format("release {} to return to is not recorded", cmd_.rollback_to_release()));
+        previous = target_.version;
+        version = to[0][0].as<std::string>();
+      }
       State state;
+      if (kind_ == "rollback") {
+        auto to = tx.exec_params(
+            "SELECT d.repository, d.branch FROM releases r JOIN deployments d ON "
+            "d.id = r.deployment_id WHERE r.id = $1::uuid",
+            cmd_.rollback_to_release());
+        state.repository = to[0][0].as<std::string>();
+        state.branch = to[0][1].as<std::string>();
+      }
       state.started_at = NowMs();
       tx.exec_params(
           "INSERT INTO releases (id, deployment_id, environment, target, kind, strategy, "
           "version, previous_version, status, config, state) VALUES ($1::uuid, $2::uuid, $3, $4, "
-          "'release', $5, $6, $7, 'progressing', $8, $9) ON CONFLICT DO NOTHING",
-          NewUuid(), cmd_.deployment_id(), env_.name, env_.target, env_.strategy.kind,
-          target_.version, previous, env_.source.dump(), state.ToJson().dump());
+          "$5, $6, $7, $8, 'progressing', $9, $10) ON CONFLICT DO NOTHING",
+          NewUuid(), cmd_.deployment_id(), env_.name, env_.target, kind_, env_.strategy.kind,
+          version, previous, env_.source.dump(), state.ToJson().dump());
       found = Select(tx);
       if (found.empty()) return absl::AbortedError("release row vanished; retry");
       if (auto st = Read(found[0]); !st.ok()) return st;
-      return Audit(tx, "release-started",
+      return Audit(tx, kind_ == "rollback" ? "rollback-started" : "release-started",
                    fmt::format("{} of {} to {} ({})", env_.strategy.kind,
                                target_.version.substr(0, 12), env_.name, env_.target),
                    {{"version", target_.version},
@@ -239,9 +380,9 @@ class Run {
         "SELECT id::text, status, previous_version, reason, state, "
         "COALESCE(extract(epoch from breach_at) * 1000, 0)::bigint, "
         "COALESCE(extract(epoch from restored_at) * 1000, 0)::bigint, "
-        "COALESCE(extract(epoch from finished_at) * 1000, 0)::bigint "
-        "FROM releases WHERE deployment_id = $1::uuid AND environment = $2 AND kind = 'release'",
-        cmd_.deployment_id(), env_.name);
+        "COALESCE(extract(epoch from finished_at) * 1000, 0)::bigint, version, config "
+        "FROM releases WHERE deployment_id = $1::uuid AND environment = $2 AND kind = $3",
+        cmd_.deployment_id(), env_.name, kind_);
   }
 
   absl::Status Read(const pqxx::row& r) {
@@ -258,6 +399,27 @@ class Run {
     rel_.breach_at = r[5].as<int64_t>();
     rel_.restored_at = r[6].as<int64_t>();
     rel_.finished_at = r[7].as<int64_t>();
+    target_.version = r[8].as<std::string>();
+    // The configuration the release started with, whatever the orchestrator says now.
+    if (auto stored = json::parse(r[9].as<std::string>(), nullptr, false);
+        stored.is_object() && stored != env_.source) {
+      auto env = release::EnvironmentFromJson(stored);
+      if (env.ok()) {
+        std::string strategy = env_.strategy.kind;
+        auto steps = env_.strategy.steps;
+        const bool rollback = kind_ == "rollback";
+        env_ = std::move(*env);
+        if (rollback) {
+          env_.strategy.kind = strategy;
+          env_.strategy.steps = steps;
+          env_.analysis.metrics.clear();
+        }
+      }
+    }
+    if (!rel_.state.repository.empty()) {  // a rollback: the restored release's repository
+      target_.repository = rel_.state.repository;
+      target_.branch = rel_.state.branch;
+    }
     return absl::OkStatus();
   }
 
@@ -277,8 +439,10 @@ class Run {
 
   // Saves the state (and the status columns), with an audit entry when `action` is given.
   absl::Status Save(const std::string& action = "", const std::string& reason = "",
-                    json evidence = json::object()) {
+                    json evidence = json::object(),
+                    const std::function<void(pqxx::work&)>& also = nullptr) {
     return pool_.Transact([&](pqxx::work& tx) -> absl::Status {
+      if (also) also(tx);
       tx.exec_params(
           "UPDATE releases SET state = $2, status = $3, reason = $4, "
           "breach_at = CASE WHEN $5::bigint > 0 THEN to_timestamp($5::bigint / 1000.0) END, "
@@ -546,18 +710,38 @@ class Run {
     s.weight = 100;
     rel_.status = "succeeded";
     rel_.finished_at = NowMs();
+    std::function<void(pqxx::work&)> also;
+    if (kind_ == "rollback") {
+      // Restored: from the request to the earlier version serving everything. The release it
+      // replaced counts as a failed change.
+      rel_.breach_at = s.started_at;
+      rel_.restored_at = rel_.finished_at;
+      also = [&](pqxx::work& tx) {
+        tx.exec_params(
+            "UPDATE releases SET status = 'rolled-back', reason = $3 WHERE deployment_id = "
+            "$1::uuid AND environment = $2 AND kind = 'release' AND status = 'succeeded'",
+            cmd_.deployment_id(), env_.name,
+            fmt::format("rolled back to {} by release {}", target_.version.substr(0, 12), rel_.id));
+      };
+    }
     if (auto st = Save(
-            "promoted",
+            kind_ == "rollback" ? "rolled-back" : "promoted",
             fmt::format("{} serves all traffic in {}", target_.version.substr(0, 12), env_.name),
-            {{"changed", rec->changed}, {"hooks", HooksJson(*rec)}, {"slot", s.slots.canary}});
+            {{"changed", rec->changed},
+             {"hooks", HooksJson(*rec)},
+             {"slot", s.slots.canary},
+             {"version", target_.version}},
+            also);
         !st.ok())
       return st;
     return Answer(Outcome());
   }
 
   // All traffic back on the stable version. A failed rollback is retried (the state says so).
-  absl::StatusOr<v1::StepResult> RollBack(const std::string& reason) {
+  absl::StatusOr<v1::StepResult> RollBack(const std::string& reason,
+                                          const std::string& final_status = "") {
     State& s = rel_.state;
+    if (!final_status.empty()) s.final_status = final_status;
     if (!s.rolling_back) {
       s.rolling_back = true;
       rel_.reason = reason;
@@ -575,7 +759,7 @@ class Run {
       }
       s.weight = 0;
       rel_.restored_at = NowMs();
-      rel_.status = "rolled-back";
+      rel_.status = s.final_status.empty() ? "rolled-back" : s.final_status;
       rel_.finished_at = rel_.restored_at;
       s.rolling_back = false;
       if (auto st = Save("rolled-back", reason,
@@ -586,7 +770,7 @@ class Run {
           !st.ok())
         return st;
     } else {
-      rel_.status = "rolled-back";
+      rel_.status = s.final_status.empty() ? "rolled-back" : s.final_status;
       rel_.finished_at = rel_.restored_at = NowMs();
       s.rolling_back = false;
       if (auto st = Save("rolled-back", reason, {{"cause", s.cause}}); !st.ok()) return st;
@@ -602,12 +786,9 @@ class Run {
     if (IsRetryable(error))
       return Answer(runtime::Failed(fmt::format("{}: {}", env_.name, why), true));
     rel_.state.cause = {{"action", action}, {"reason", why}};
-    auto r = RollBack(why);
+    auto r = RollBack(why, "failed");
     if (!r.ok()) return r.status();
-    if (rel_.status != "rolled-back") return Answer(*r);  // the rollback itself failed
-    rel_.status = "failed";
-    if (auto st = Save(); !st.ok()) return st;
-    return Answer(Outcome());
+    return Answer(*r);
   }
 
   v1::StepResult Progress(const std::string& detail) {
@@ -684,13 +865,20 @@ class Run {
   std::unique_ptr<Adapter> adapter_;
   ReleaseTarget target_;
   Release rel_;
-  std::string busy_;  // another deployment's release holds the target
+  std::string busy_;              // another deployment's release holds the target
+  std::string kind_ = "release";  // or "rollback": an earlier version restored
 };
 
 }  // namespace
 
 RolloutStep::RolloutStep(store::ConnectionPool& pool, RolloutOptions options)
-    : pool_(pool), options_(std::move(options)) {}
+    : pool_(pool), options_(std::move(options)) {
+  if (options_.replica.empty()) {
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    options_.replica = fmt::format("{}:{}", host, ::getpid());
+  }
+}
 
 absl::StatusOr<v1::StepResult> RolloutStep::Handle(const v1::StepCommand& command) {
   if (command.step() != v1::STEP_ROLLOUT)

@@ -30,6 +30,7 @@ namespace slipway::rollout {
 struct RolloutOptions {
   std::string actor = "slipway-rollout";  // in the audit trail
   std::string prometheus_token;           // bearer token for every Prometheus query
+  std::string replica;  // holds a release's lease while acting on it (default host:pid)
 };
 
 class RolloutStep : public runtime::StepHandler {

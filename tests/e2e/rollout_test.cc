@@ -9,9 +9,7 @@
 // named approver.
 #include <fmt/format.h>
 #include <google/protobuf/util/time_util.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
@@ -20,6 +18,7 @@
 #include "libs/prometheus/prometheus.h"
 #include "libs/stack/embedded_stack.h"
 #include "services/orchestrator/saga.h"
+#include "tests/harness/git_daemon.h"
 #include "tests/harness/harness.h"
 #include "tests/harness/nginx_server.h"
 #include "tests/harness/prometheus_server.h"
@@ -37,20 +36,6 @@ using testing::ReadFile;
 using testing::RunCommand;
 using testing::TempDir;
 using testing::WriteFile;
-
-int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  int port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
-    port = ntohs(addr.sin_port);
-  ::close(fd);
-  return port;
-}
 
 // Starts the version of $SLIPWAY_VERSION (its release_flags.py's error rate) in the slot
 // $SLIPWAY_SLOT at $SLIPWAY_ADDRESS, replacing whatever ran there; waits until it listens.
@@ -109,8 +94,8 @@ class RolloutTest : public ::testing::Test {
     const fs::path root = dir_->path();
     run_dir_ = root / "run";
     fs::create_directories(run_dir_);
-    blue_ = FreePort();
-    green_ = FreePort();
+    blue_ = testing::FreeLoopbackPort();
+    green_ = testing::FreeLoopbackPort();
     for (auto [name, text] :
          {std::pair{"prepare.sh", kPrepareHook}, std::pair{"retire.sh", kRetireHook},
           std::pair{"record.sh", kRecordHook}}) {
@@ -276,7 +261,8 @@ environments:
 
   static TempDir* dir_;
   static fs::path run_dir_, upstream_, stable_repo_;
-  static std::string stable_;  // the commit the stable version runs
+  static std::string stable_;          // the commit the stable version runs
+  static std::string healthy_commit_;  // the healthy release's, once it succeeded
   static int blue_, green_, rollouts_;
   static testing::NginxServer* nginx_;
   static testing::PrometheusServer* prometheus_;
@@ -289,6 +275,7 @@ environments:
 TempDir* RolloutTest::dir_ = nullptr;
 fs::path RolloutTest::run_dir_, RolloutTest::upstream_, RolloutTest::stable_repo_;
 std::string RolloutTest::stable_;
+std::string RolloutTest::healthy_commit_;
 int RolloutTest::blue_ = 0, RolloutTest::green_ = 0, RolloutTest::rollouts_ = 0;
 testing::NginxServer* RolloutTest::nginx_ = nullptr;
 testing::PrometheusServer* RolloutTest::prometheus_ = nullptr;
@@ -421,6 +408,7 @@ TEST_F(RolloutTest, AHealthyReleaseSurvivesAKillAndProceedsAfterApproval) {
   ASSERT_EQ(approved.exit_code, 0) << approved.output;
   d = client_->WaitDone(d.id(), 120s);
   ASSERT_EQ(d.status(), v1::DEPLOYMENT_STATUS_SUCCEEDED) << d.error();
+  healthy_commit_ = d.commit();
   ASSERT_EQ(d.releases_size(), 2);
   EXPECT_EQ(d.releases(1).environment(), "production");
   EXPECT_EQ(d.releases(1).status(), "succeeded");
@@ -454,6 +442,80 @@ TEST_F(RolloutTest, AnUnapprovedReleaseExpires) {
   EXPECT_TRUE(expired);
 }
 
+// Cancelled in the middle of a canary step: traffic goes back to the stable version before the
+// deployment ends.
+TEST_F(RolloutTest, CancellingDuringACanaryRollsItBackFirst) {
+  const std::string live_before = UpstreamState().substr(0, UpstreamState().find(" canary="));
+  auto d = client_->Submit(Recommendation("Release flags cancelled half-way", 0.0),
+                           NewRepo().string(), v1::MODE_LOCAL_COMMIT);
+  d = WaitUntil(d.id(), [](const v1::Deployment& x) {
+    return x.releases_size() == 1 && x.releases(0).weight() == 20;
+  });
+  ASSERT_EQ(d.releases_size(), 1) << d.error();
+  grpc::ClientContext ctx;
+  v1::CancelRequest cancel;
+  cancel.set_id(d.id());
+  cancel.set_reason("wrong build");
+  v1::Deployment after;
+  ASSERT_TRUE(client_->stub().Cancel(&ctx, cancel, &after).ok());
+  EXPECT_EQ(after.status(), v1::DEPLOYMENT_STATUS_COMPENSATING);
+  d = client_->WaitDone(d.id(), 60s);
+  ASSERT_EQ(d.status(), v1::DEPLOYMENT_STATUS_CANCELLED) << d.error();
+  EXPECT_EQ(d.error(), "cancelled: wrong build");
+  ASSERT_EQ(d.releases_size(), 1);
+  EXPECT_EQ(d.releases(0).status(), "rolled-back");
+  EXPECT_EQ(d.releases(0).weight(), 0u);
+  // The slot that was live stays live, with all the traffic.
+  EXPECT_EQ(UpstreamState().substr(0, UpstreamState().find(" canary=")), live_before);
+  EXPECT_NE(UpstreamState().find("weight=0"), std::string::npos) << UpstreamState();
+  ASSERT_TRUE(nginx_->WaitForReloads(nginx_->Reloads()));
+  int64_t mark = traffic_->Mark();
+  ASSERT_TRUE(testing::WaitFor([&] { return traffic_->Since(mark).total() >= 40; }, 30s));
+  auto tally = traffic_->Since(mark);
+  ASSERT_EQ(tally.by_version.size(), 1u);
+  EXPECT_NE(tally.by_version.begin()->first, d.commit());
+}
+
+// One click: staging's live release (the expired deployment's) goes back to the release before
+// it, the healthy one, which serves all traffic again.
+TEST_F(RolloutTest, OneClickRollbackRestoresTheEarlierRelease) {
+  ASSERT_FALSE(healthy_commit_.empty());
+  const std::string slipway = (testing::BinDir() / "slipway").string();
+  auto asked = RunCommand(fmt::format(
+      "{} --server {} --json rollback shop --env staging --actor carol --reason 'support reports "
+      "a regression'",
+      slipway, stack_->grpc_target()));
+  ASSERT_EQ(asked.exit_code, 0) << asked.output;
+  auto j = nlohmann::json::parse(asked.output, nullptr, false);
+  ASSERT_TRUE(j.is_object()) << asked.output;
+  const std::string id = j["id"];
+  auto d = client_->WaitDone(id, 120s);
+  ASSERT_EQ(d.status(), v1::DEPLOYMENT_STATUS_ROLLED_BACK) << d.error();
+  EXPECT_NE(d.error().find("rolled back by carol"), std::string::npos) << d.error();
+  ASSERT_EQ(d.releases_size(), 2);
+  EXPECT_EQ(d.releases(0).status(), "rolled-back");
+  EXPECT_EQ(d.releases(1).strategy(), "rollback");
+  EXPECT_EQ(d.releases(1).status(), "succeeded");
+  EXPECT_EQ(d.releases(1).version(), healthy_commit_);
+  ASSERT_TRUE(nginx_->WaitForReloads(nginx_->Reloads()));
+  int64_t mark = traffic_->Mark();
+  ASSERT_TRUE(testing::WaitFor([&] { return traffic_->Since(mark).total() >= 40; }, 30s));
+  auto tally = traffic_->Since(mark);
+  EXPECT_EQ(tally.errors, 0);
+  ASSERT_EQ(tally.by_version.size(), 1u);
+  EXPECT_EQ(tally.by_version.begin()->first, healthy_commit_);
+  bool requested = false;
+  for (const auto& e : Audit(id))
+    requested = requested || (e["action"] == "rollback-requested" && e["actor"] == "carol");
+  EXPECT_TRUE(requested);
+  // Nothing earlier to return to from the first release of a target.
+  auto none =
+      RunCommand(fmt::format("{} --server {} rollback shop-prod --env production --reason x",
+                             slipway, stack_->grpc_target()));
+  EXPECT_NE(none.exit_code, 0);
+  EXPECT_NE(none.output.find("no earlier successful release"), std::string::npos) << none.output;
+}
+
 // The DORA metrics of the releases above, through gRPC, the CLI and /metrics.
 TEST_F(RolloutTest, DoraMetricsComeFromTheRecords) {
   v1::DoraRequest req;
@@ -462,16 +524,17 @@ TEST_F(RolloutTest, DoraMetricsComeFromTheRecords) {
   grpc::ClientContext ctx;
   v1::DoraMetrics m;
   ASSERT_TRUE(client_->stub().GetDoraMetrics(&ctx, req, &m).ok());
-  // Staging: the faulty release rolled back, the two healthy ones succeeded.
-  EXPECT_EQ(m.releases(), 3);
-  EXPECT_EQ(m.successful(), 2);
-  EXPECT_EQ(m.failed(), 1);
-  EXPECT_NEAR(m.change_failure_rate(), 1.0 / 3, 1e-9);
-  EXPECT_EQ(m.restores(), 1);
+  // Staging: the faulty release rolled back automatically, one healthy release stands, one
+  // was cancelled half-way and one was rolled back by hand.
+  EXPECT_EQ(m.releases(), 4);
+  EXPECT_EQ(m.successful(), 1);
+  EXPECT_EQ(m.failed(), 3);
+  EXPECT_NEAR(m.change_failure_rate(), 3.0 / 4, 1e-9);
+  EXPECT_EQ(m.restores(), 3);
   EXPECT_GT(m.time_to_restore_median_seconds(), 0);
-  EXPECT_LT(m.time_to_restore_median_seconds(), 2);
+  EXPECT_LT(m.time_to_restore_median_seconds(), 30);
   EXPECT_GT(m.lead_time_median_seconds(), 0);
-  EXPECT_NEAR(m.deployments_per_day(), 2, 1e-9);
+  EXPECT_NEAR(m.deployments_per_day(), 1, 1e-9);
 
   auto cli =
       RunCommand(fmt::format("{} --server {} dora --env production --days 1",
@@ -489,9 +552,11 @@ TEST_F(RolloutTest, DoraMetricsComeFromTheRecords) {
                              "target=\"\"} 0"),
             std::string::npos)
       << text.output;
-  EXPECT_NE(text.output.find("slipway_deployments{status=\"rolled-back\"} 1"), std::string::npos)
+  EXPECT_NE(text.output.find("slipway_deployments{status=\"rolled-back\"} 2"), std::string::npos)
       << text.output;
-  EXPECT_NE(text.output.find("slipway_deployments{status=\"expired\"} 1"), std::string::npos)
+  EXPECT_NE(text.output.find("slipway_deployments{status=\"succeeded\"} 1"), std::string::npos)
+      << text.output;
+  EXPECT_NE(text.output.find("slipway_deployments{status=\"cancelled\"} 1"), std::string::npos)
       << text.output;
 }
 

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "libs/core/ids.h"
 #include "libs/core/status.h"
 #include "libs/recommendation/recommendation.h"
 #include "libs/repo/repository.h"
@@ -70,6 +71,8 @@ int GrpcError(const grpc::Status& st) {
     case grpc::StatusCode::INVALID_ARGUMENT:
     case grpc::StatusCode::NOT_FOUND:
     case grpc::StatusCode::FAILED_PRECONDITION:
+    case grpc::StatusCode::PERMISSION_DENIED:
+    case grpc::StatusCode::UNIMPLEMENTED:
       return kRejected;
     default:
       return kInfra;
@@ -628,9 +631,13 @@ int main(int argc, char** argv) {
                       "who approves (default $SLIPWAY_APPROVER, then $USER)");
   approve->add_option("--comment", *approve_req.mutable_comment(), "why, for the audit trail");
   v1::RollbackRequest rollback_req;
-  auto* rollback =
-      app.add_subcommand("rollback", "roll a deployment's release back to the stable version");
-  rollback->add_option("id", id, "deployment id")->required();
+  auto* rollback = app.add_subcommand(
+      "rollback",
+      "roll a release back: the one in progress to the stable version, a finished one to an "
+      "earlier release");
+  rollback->add_option("deployment-or-target", id, "deployment id, or a target's name")->required();
+  rollback->add_option("--env", *rollback_req.mutable_environment(),
+                       "environment (default: the deployment's last; for a target, production)");
   rollback->add_option("--reason", *rollback_req.mutable_reason(), "why")->required();
   rollback->add_option("--to", *rollback_req.mutable_to_release(), "an earlier release");
   rollback->add_option("--actor", *rollback_req.mutable_actor(),
@@ -782,7 +789,10 @@ int main(int argc, char** argv) {
       approve_req.set_approver(who(approve_req.approver()));
       st = stub->Approve(&ctx, approve_req, &d);
     } else {
-      rollback_req.set_id(id);
+      if (IsUuid(id))
+        rollback_req.set_id(id);
+      else
+        rollback_req.set_target(id);
       rollback_req.set_actor(who(rollback_req.actor()));
       st = stub->Rollback(&ctx, rollback_req, &d);
     }
