@@ -12,8 +12,8 @@
 
 #include "gtest/gtest.h"
 #include "libs/core/ids.h"
-#include "libs/store/embedded_postgres.h"
 #include "libs/store/store.h"
+#include "tests/harness/database.h"
 
 namespace slipway::dora {
 namespace {
@@ -34,31 +34,10 @@ std::string At(std::optional<int64_t> offset_s) {
 
 class DoraTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    auto pg = store::EmbeddedPostgres::Start(
-        std::filesystem::temp_directory_path() / ("slipway-dora-test-" + NewUuid()), true);
-    ASSERT_TRUE(pg.ok()) << pg.status();
-    pg_ = std::move(*pg);
-  }
-  static void TearDownTestSuite() { pg_.reset(); }
-
   void SetUp() override {
-    ASSERT_NE(pg_, nullptr);
-    static std::atomic<int> n{0};
-    const std::string db = "dora_" + std::to_string(++n);
-    {
-      pqxx::connection admin(pg_->url());
-      pqxx::nontransaction nt(admin);
-      nt.exec("CREATE DATABASE " + db);
-    }
-    // libpq keeps the last value of a repeated keyword.
-    pool_ = std::make_unique<store::ConnectionPool>(pg_->url() + " dbname=" + db);
-    ASSERT_TRUE(store::Migrate(*pool_).ok());
-    std::string current;
-    ASSERT_TRUE(Run([&](pqxx::work& tx) {
-                  current = tx.exec("SELECT current_database()")[0][0].as<std::string>();
-                }).ok());
-    ASSERT_EQ(current, db);
+    auto pool = testing::NewMigratedDatabase("dora", 16);
+    ASSERT_TRUE(pool.ok()) << pool.status();
+    pool_ = std::move(*pool);
   }
 
   absl::Status Run(const std::function<void(pqxx::work&)>& fn) {
@@ -165,10 +144,8 @@ class DoraTest : public ::testing::Test {
     return m.ok() ? *m : Metrics{};
   }
 
-  static std::unique_ptr<store::EmbeddedPostgres> pg_;
   std::unique_ptr<store::ConnectionPool> pool_;
 };
-std::unique_ptr<store::EmbeddedPostgres> DoraTest::pg_;
 
 Query Window(std::string environment, std::string target, Clock::time_point since,
              Clock::time_point until) {

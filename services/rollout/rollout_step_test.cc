@@ -10,9 +10,9 @@
 #include "gtest/gtest.h"
 #include "libs/core/ids.h"
 #include "libs/release/environments.h"
-#include "libs/store/embedded_postgres.h"
 #include "libs/store/store.h"
 #include "services/rollout/rollout.h"
+#include "tests/harness/database.h"
 #include "tests/harness/git_daemon.h"
 #include "tests/harness/harness.h"
 
@@ -24,25 +24,10 @@ using namespace std::chrono_literals;
 
 class RolloutStepTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    auto pg = store::EmbeddedPostgres::Start(
-        fs::temp_directory_path() / ("slipway-rollout-step-" + NewUuid()), true);
-    ASSERT_TRUE(pg.ok()) << pg.status();
-    pg_ = std::move(*pg);
-  }
-  static void TearDownTestSuite() { pg_.reset(); }
-
   void SetUp() override {
-    ASSERT_NE(pg_, nullptr);
-    static std::atomic<int> n{0};
-    const std::string db = "rollout_" + std::to_string(++n);
-    {
-      pqxx::connection admin(pg_->url());
-      pqxx::nontransaction nt(admin);
-      nt.exec("CREATE DATABASE " + db);
-    }
-    pool_ = std::make_unique<store::ConnectionPool>(pg_->url() + " dbname=" + db, 4);
-    ASSERT_TRUE(store::Migrate(*pool_).ok());
+    auto pool = testing::NewMigratedDatabase("rollout", 16);
+    ASSERT_TRUE(pool.ok()) << pool.status();
+    pool_ = std::move(*pool);
     testing::WriteFile(dir_.path() / "record.sh",
                        "#!/bin/sh\necho \"$SLIPWAY_ACTION $SLIPWAY_WEIGHT\" >>\"$(dirname "
                        "\"$0\")/calls.log\"\n");
@@ -127,12 +112,10 @@ class RolloutStepTest : public ::testing::Test {
     return n;
   }
 
-  static std::unique_ptr<store::EmbeddedPostgres> pg_;
   testing::TempDir dir_{"slipway-rollout-step"};
   std::unique_ptr<store::ConnectionPool> pool_;
   std::unique_ptr<RolloutStep> step_;
 };
-std::unique_ptr<store::EmbeddedPostgres> RolloutStepTest::pg_;
 
 TEST_F(RolloutStepTest, BlueGreenSwitchesAtOnceAndRetiresTheOldVersionAfterTheDelay) {
   auto cmd = Command(Environment("    strategy: {blue_green: {keep_old: 400ms}}"));
