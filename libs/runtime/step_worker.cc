@@ -135,9 +135,14 @@ absl::Status StepWorker::Process(const bus::Message& message) {
   if (recorded) {
     relay_.Wake();
     ++handled_;
+    std::string outcome = result.ok() ? "ok" : "failed: " + result.error();
+    if (!result.awaiting_gate().empty())
+      outcome = "waits for approval of " + result.awaiting_gate();
+    else if (!result.ok() && result.poll_after_ms() > 0)
+      outcome =
+          fmt::format("not done ({}); again in {} ms", result.summary(), result.poll_after_ms());
     spdlog::info("deployment {} step {} attempt {}: {} in {} ms", command.deployment_id(),
-                 v1::Step_Name(command.step()), command.attempt(),
-                 result.ok() ? "ok" : "failed: " + result.error(), micros / 1000);
+                 v1::Step_Name(command.step()), command.attempt(), outcome, micros / 1000);
   }
   return absl::OkStatus();
 }
