@@ -320,7 +320,8 @@ absl::StatusOr<Environment> ParseEnvironment(const json& j, const std::string& p
   if (env.name == "production") env.approval.required = 1;
   if (r.Has("approval")) {
     Reader a(r.At("approval"), r.Path("approval"));
-    RETURN_IF_ERROR(a.Expect({"required", "approvers", "timeout"}));
+    RETURN_IF_ERROR(a.Expect({"required", "approvers", "timeout", "on_merge"}));
+    RETURN_IF_ERROR(a.Bool("on_merge", env.approval.on_merge));
     RETURN_IF_ERROR(a.Count("required", env.approval.required, 100));
     RETURN_IF_ERROR(a.Strings("approvers", env.approval.approvers));
     RETURN_IF_ERROR(a.Duration("timeout", env.approval.timeout));

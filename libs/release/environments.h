@@ -32,6 +32,9 @@ struct Approval {
   uint32_t required = 0;
   std::vector<std::string> approvers;  // who may approve; empty: anyone who gives a name
   std::chrono::milliseconds timeout = std::chrono::hours(2);  // then the deployment EXPIRES
+  // The merge of the deployment's pull request (reported by the forge's webhook) counts as
+  // the approval of the one who merged it.
+  bool on_merge = false;
 };
 
 struct Step {

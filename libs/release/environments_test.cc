@@ -17,7 +17,7 @@ environments:
       interval: 2s
   - name: production
     target: shop
-    approval: {required: 2, approvers: [alice, bob, carol], timeout: 90m}
+    approval: {required: 2, approvers: [alice, bob, carol], timeout: 90m, on_merge: true}
     adapter: {kind: nginx, upstream: app}
     strategy:
       canary:
@@ -88,6 +88,7 @@ TEST(Environments, ProductionGateAndCustomSteps) {
   EXPECT_EQ(prod.approval.required, 2u);
   EXPECT_EQ(prod.approval.approvers.size(), 3u);
   EXPECT_EQ(prod.approval.timeout, 90min);
+  EXPECT_TRUE(prod.approval.on_merge);
   ASSERT_EQ(prod.strategy.steps.size(), 6u);  // 100% added at the end
   EXPECT_TRUE(prod.strategy.steps[1].until_approved);
   EXPECT_EQ(prod.strategy.steps[3].count, 2u);
@@ -113,6 +114,7 @@ environments:
   EXPECT_EQ((*envs)[0].approval.required, 1u);
   EXPECT_FALSE((*envs)[0].auto_deploy);
   EXPECT_EQ((*envs)[0].approval.timeout, 2h);
+  EXPECT_FALSE((*envs)[0].approval.on_merge);
   // Without an analysis the default canary pauses a minute at each weight instead.
   const auto& steps = (*envs)[0].strategy.steps;
   ASSERT_EQ(steps.size(), 7u);

@@ -1152,6 +1152,92 @@ absl::StatusOr<v1::Deployment> Orchestrator::Rollback(const v1::RollbackRequest&
   return Get(id);
 }
 
+absl::StatusOr<std::string> Orchestrator::OnPullRequestMerged(const std::string& repo,
+                                                              uint64_t number,
+                                                              const std::string& merged_by,
+                                                              const std::string& merge_commit) {
+  if (repo.empty() || number == 0 || merged_by.empty())
+    return absl::InvalidArgumentError("a merge needs the repository, the number and who merged");
+  std::string outcome;
+  absl::Status st = pool_.Transact([&](pqxx::work& tx) -> absl::Status {
+    // The pull request is recorded inside the deployment's git outcome: look among the
+    // deployments that are not finished and have one.
+    auto rows = tx.exec_params(
+        fmt::format("SELECT {} FROM deployments WHERE git IS NOT NULL AND status IN ($1, $2, $3) "
+                    "ORDER BY seq DESC",
+                    kColumns),
+        static_cast<int>(v1::DEPLOYMENT_STATUS_RUNNING),
+        static_cast<int>(v1::DEPLOYMENT_STATUS_AWAITING_APPROVAL),
+        static_cast<int>(v1::DEPLOYMENT_STATUS_QUEUED));
+    std::optional<Row> found;
+    for (const auto& r : rows) {
+      Row row = ReadRow(r);
+      v1::GitOutcome git;
+      if (!git.ParseFromString(row.git) || !git.has_pull_request()) continue;
+      if (git.pull_request().number() == number && git.pull_request().repo() == repo) {
+        found = std::move(row);
+        break;
+      }
+    }
+    if (!found)
+      return absl::NotFoundError(
+          fmt::format("no deployment in progress opened pull request {}#{}", repo, number));
+    LockRepository(tx, found->repository);
+    auto loaded = Load(tx, found->id, true);  // again, under the repository's lock
+    if (!loaded) return absl::NotFoundError("the deployment vanished");
+    Row row = std::move(*loaded);
+    std::vector<std::string> approved, refused;
+    for (const auto& env : config_.environments) {
+      if (!env.approval.on_merge) continue;
+      const auto& allowed = env.approval.approvers;
+      if (!allowed.empty() &&
+          std::find(allowed.begin(), allowed.end(), merged_by) == allowed.end()) {
+        refused.push_back(env.name);
+        continue;
+      }
+      auto inserted = tx.exec_params(
+          "INSERT INTO approvals (deployment_id, environment, gate, approver, comment) "
+          "VALUES ($1::uuid, $2, '', $3, $4) ON CONFLICT DO NOTHING",
+          row.id, env.name, merged_by,
+          fmt::format("merged pull request #{} ({})", number, merge_commit.substr(0, 12)));
+      if (inserted.affected_rows() == 0) continue;
+      approved.push_back(env.name);
+      Row for_env = row;
+      for_env.environment = env.name;
+      if (auto a = AuditEntry(tx, for_env, merged_by, "approved",
+                              fmt::format("merged pull request {}#{}", repo, number),
+                              {{"gate", ""},
+                               {"pull_request", number},
+                               {"repository", repo},
+                               {"merge_commit", merge_commit}});
+          !a.ok())
+        return a;
+    }
+    outcome = fmt::format(
+        "deployment {}: approved by the merge: {}{}", row.id,
+        approved.empty() ? "nothing" : fmt::format("{}", fmt::join(approved, ", ")),
+        refused.empty()
+            ? ""
+            : fmt::format("; {} may not approve {}", merged_by, fmt::join(refused, ", ")));
+    // A release waiting at an environment the merge approved goes on.
+    if (row.status == v1::DEPLOYMENT_STATUS_AWAITING_APPROVAL && row.gate.empty()) {
+      const auto* env = FindEnvironment(config_, row.environment);
+      if (env != nullptr && GateApproved(tx, row, *env, "")) {
+        tx.exec_params("UPDATE deployments SET status = $2 WHERE id = $1::uuid", row.id,
+                       static_cast<int>(v1::DEPLOYMENT_STATUS_RUNNING));
+        Dispatch(tx, row, config_, v1::STEP_ROLLOUT, 1, 0ms);
+        outcome += fmt::format("; the release to {} starts", env->name);
+      } else {
+        Touch(tx, row.id);
+      }
+    }
+    return absl::OkStatus();
+  });
+  if (!st.ok()) return st;
+  relay_.Wake();
+  return outcome;
+}
+
 absl::StatusOr<v1::ListAuditResponse> Orchestrator::ListAudit(const v1::ListAuditRequest& request) {
   if (!request.deployment_id().empty() && !IsUuid(request.deployment_id()))
     return NotAnId(request.deployment_id());

@@ -48,6 +48,14 @@ class Orchestrator {
   absl::StatusOr<v1::Deployment> Approve(const v1::ApproveRequest& request);
   // Rolls the release in progress back to the stable version; the deployment ends ROLLED_BACK.
   absl::StatusOr<v1::Deployment> Rollback(const v1::RollbackRequest& request);
+  // The forge reports pull request `number` of `repo` ("owner/name") merged by `merged_by`:
+  // for the deployment that opened it, the merge approves every environment whose approval
+  // says on_merge (when `merged_by` may approve it), and a release waiting on one goes on.
+  // Returns what was done, for the webhook's answer; NOT_FOUND when no deployment that is not
+  // finished opened that pull request.
+  absl::StatusOr<std::string> OnPullRequestMerged(const std::string& repo, uint64_t number,
+                                                  const std::string& merged_by,
+                                                  const std::string& merge_commit);
   absl::StatusOr<v1::ListAuditResponse> ListAudit(const v1::ListAuditRequest& request);
   absl::StatusOr<v1::VerifyAuditResponse> VerifyAudit();
   absl::StatusOr<v1::DoraMetrics> Dora(const v1::DoraRequest& request);

@@ -2,9 +2,13 @@
 
 #include <fmt/format.h>
 #include <httplib.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 namespace slipway::orchestrator {
 
@@ -29,10 +33,52 @@ void AddOptions(CLI::App& app, HostOptions& o) {
   app.add_option("--metrics-listen", o.metrics_listen,
                  "host:port serving Prometheus metrics on /metrics (deployments, DORA)")
       ->envname("SLIPWAY_METRICS_LISTEN");
+  app.add_option("--webhook-secret-file", o.webhook_secret_file,
+                 "file holding the forge webhooks' secret (or SLIPWAY_WEBHOOK_SECRET): serves "
+                 "POST /webhooks/github on --metrics-listen");
   app.add_option("--rollout-timeout", o.rollout_timeout_s,
                  "seconds one rollout command may take (120)")
       ->envname("SLIPWAY_ROLLOUT_TIMEOUT")
       ->check(CLI::PositiveNumber);
+}
+
+std::pair<int, std::string> HandleWebhook(Orchestrator& orchestrator, const std::string& secret,
+                                          const std::string& event, const std::string& signature,
+                                          const std::string& body) {
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int mac_len = 0;
+  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+       reinterpret_cast<const unsigned char*>(body.data()), body.size(), mac, &mac_len);
+  std::string expected;
+  for (unsigned int i = 0; i < mac_len; ++i) expected += fmt::format("{:02x}", mac[i]);
+  std::string given = signature.rfind("sha256=", 0) == 0 ? signature.substr(7) : signature;
+  if (given.size() != expected.size() ||
+      CRYPTO_memcmp(given.data(), expected.data(), expected.size()) != 0)
+    return {401, "signature does not match the webhook secret"};
+  if (event == "ping") return {200, "pong"};
+  if (event != "pull_request") return {202, fmt::format("ignored: event {}", event)};
+  auto j = nlohmann::json::parse(body, nullptr, false);
+  if (!j.is_object() || !j.contains("pull_request") || !j["pull_request"].is_object())
+    return {400, "not a pull_request event"};
+  const auto& pr = j["pull_request"];
+  if (j.value("action", "") != "closed" || !pr.value("merged", false))
+    return {202, "ignored: not a merge"};
+  std::string repo, merged_by, sha;
+  uint64_t number = 0;
+  try {
+    repo = j.at("repository").at("full_name").get<std::string>();
+    number = pr.at("number").get<uint64_t>();
+    merged_by = pr.at("merged_by").at("login").get<std::string>();
+    if (pr.contains("merge_commit_sha") && pr["merge_commit_sha"].is_string())
+      sha = pr["merge_commit_sha"].get<std::string>();
+  } catch (const std::exception& e) {
+    return {400, fmt::format("pull_request event without {}", e.what())};
+  }
+  auto done = orchestrator.OnPullRequestMerged(repo, number, merged_by, sha);
+  if (done.status().code() == absl::StatusCode::kNotFound)
+    return {202, fmt::format("ignored: {}", std::string(done.status().message()))};
+  if (!done.ok()) return {503, std::string(done.status().message())};
+  return {200, *done};
 }
 
 absl::StatusOr<std::unique_ptr<OrchestratorHost>> OrchestratorHost::Start(
@@ -93,6 +139,29 @@ absl::StatusOr<std::unique_ptr<OrchestratorHost>> OrchestratorHost::Start(
                        }
                        res.set_content(*text, "text/plain; version=0.0.4");
                      });
+    std::string secret = options.webhook_secret;
+    if (!options.webhook_secret_file.empty() || secret.empty()) {
+      auto read = runtime::ReadToken("--webhook-secret-file", options.webhook_secret_file,
+                                     "SLIPWAY_WEBHOOK_SECRET");
+      if (!read.ok()) {
+        h->Stop();
+        return read.status();
+      }
+      if (!read->empty()) secret = *read;
+    }
+    if (!secret.empty()) {
+      h->metrics_->Post(
+          "/webhooks/github", [o = h->orchestrator_.get(), secret](const httplib::Request& req,
+                                                                   httplib::Response& res) {
+            std::string event = req.get_header_value("X-GitHub-Event");
+            if (event.empty()) event = req.get_header_value("X-Gitea-Event");
+            std::string signature = req.get_header_value("X-Hub-Signature-256");
+            if (signature.empty()) signature = req.get_header_value("X-Gitea-Signature");
+            auto [status, text] = HandleWebhook(*o, secret, event, signature, req.body);
+            res.status = status;
+            res.set_content(text + "\n", "text/plain");
+          });
+    }
     h->metrics_port_ = port == 0 ? h->metrics_->bind_to_any_port(host)
                                  : (h->metrics_->bind_to_port(host, port) ? port : -1);
     if (h->metrics_port_ <= 0) {

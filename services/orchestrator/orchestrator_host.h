@@ -28,7 +28,18 @@ struct HostOptions {
   std::string environments_file;
   double rollout_timeout_s = 120;  // one rollout command (not the whole release)
   std::string metrics_listen;      // host:port serving /metrics; "" = none
+  // The shared secret of the forge's webhooks (POST /webhooks/github on the metrics listener:
+  // a merged pull request approves environments that say on_merge). Empty: no webhooks.
+  std::string webhook_secret;
+  std::string webhook_secret_file;  // read at start into webhook_secret
 };
+
+// Answers a forge's webhook: `signature` is the X-Hub-Signature-256 header ("sha256=<hex>") or
+// X-Gitea-Signature (<hex>), `event` X-GitHub-Event or X-Gitea-Event. Returns the HTTP status
+// and a one-line body. Exposed for tests.
+std::pair<int, std::string> HandleWebhook(Orchestrator& orchestrator, const std::string& secret,
+                                          const std::string& event, const std::string& signature,
+                                          const std::string& body);
 
 void AddOptions(CLI::App& app, HostOptions& options);
 
