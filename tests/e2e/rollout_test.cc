@@ -353,10 +353,13 @@ TEST_F(RolloutTest, AHealthyReleaseSurvivesAKillAndProceedsAfterApproval) {
   ASSERT_EQ(d.releases(0).weight(), 20u);
   ASSERT_EQ(::kill(rollout_->pid(), SIGKILL), 0);
   const uint32_t measured_at_kill = d.releases(0).measurements();
-  std::this_thread::sleep_for(3s);  // nothing moves while the service is down
-  d = client_->Get(d.id());
-  EXPECT_EQ(d.releases(0).weight(), 20u);
-  EXPECT_EQ(d.releases(0).measurements(), measured_at_kill);
+  // Nothing moves while the service is down.
+  EXPECT_FALSE(testing::WaitFor(
+      [&] {
+        d = client_->Get(d.id());
+        return d.releases(0).weight() != 20u || d.releases(0).measurements() != measured_at_kill;
+      },
+      3s, 200ms));
   StartRollout();
 
   d = WaitUntil(d.id(), [](const v1::Deployment& x) {
