@@ -19,6 +19,7 @@
 #include <cstring>
 #include <map>
 
+#include "libs/core/fd.h"
 #include "libs/core/status.h"
 #include "libs/core/text.h"
 #include "services/rollout/command_adapter.h"
@@ -40,23 +41,6 @@ constexpr std::chrono::milliseconds kDrainAfterExit{200};
 constexpr int kExitPollMs = 20;
 constexpr std::string_view kDefaultPath =
     "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() { Reset(); }
-  void Reset(int fd = -1) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = fd;
-  }
-  int get() const { return fd_; }
-
- private:
-  int fd_ = -1;
-};
 
 // Head and tail of a stream: the middle is dropped (and counted) so memory stays bounded.
 class CappedOutput {

@@ -19,6 +19,7 @@
 #include <map>
 #include <set>
 
+#include "libs/core/fd.h"
 #include "libs/core/text.h"
 
 extern char** environ;
@@ -226,23 +227,6 @@ void SetLimit(int resource, rlim_t wanted) {
   ::execve(plan.argv[0], plan.argv, plan.envp);
   ReportAndExit(plan.report_fd, 'e', errno);
 }
-
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() { Reset(); }
-  void Reset(int fd = -1) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = fd;
-  }
-  int get() const { return fd_; }
-
- private:
-  int fd_ = -1;
-};
 
 absl::Status Errno(std::string_view what, int err) {
   return absl::InternalError(fmt::format("sandbox: {}: {}", what, std::strerror(err)));
