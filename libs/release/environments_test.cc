@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 namespace slipway::release {
 namespace {
 
@@ -178,6 +180,16 @@ TEST(Environments, ErrorsNameTheKey) {
     EXPECT_NE(envs.status().message().find(c.expect), std::string::npos)
         << envs.status().message() << "\n  expected: " << c.expect;
   }
+}
+
+TEST(Environments, TheBundledExampleIsValid) {
+  const char* source = std::getenv("SLIPWAY_SOURCE_DIR");
+  ASSERT_NE(source, nullptr);
+  auto envs = LoadEnvironments(std::filesystem::path(source) / "examples" / "environments.yaml");
+  ASSERT_TRUE(envs.ok()) << envs.status();
+  ASSERT_EQ(envs->size(), 2u);
+  EXPECT_EQ((*envs)[1].name, "production");
+  EXPECT_EQ((*envs)[1].approval.approvers, std::vector<std::string>{"release-manager"});
 }
 
 TEST(Environments, NoneConfigured) {
