@@ -144,6 +144,7 @@ class Progress {
       if (last == s.status()) continue;
       last = s.status();
       std::string name = fmt::format("{:<12}", StepLabel(s));
+      if (name.size() > 12 || name.back() != ' ') name += ' ';  // "rollout production"
       if (s.status() == "running")
         std::cout << "  … " << name
                   << (s.attempt() > 1 ? fmt::format("attempt {}", s.attempt()) : "running") << "\n";
