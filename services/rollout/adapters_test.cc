@@ -1127,8 +1127,7 @@ TEST_F(KubernetesAdapterTest, AnUnreachableApiServerIsRetryable) {
   auto adapter = Make(config);
   auto prepared = adapter->Prepare(Target("r1"), {"app", "app-canary"});
   EXPECT_EQ(prepared.status().code(), absl::StatusCode::kUnavailable) << prepared.status();
-  EXPECT_NE(Message(prepared.status()).find("refused"), std::string::npos)
-      << prepared.status();
+  EXPECT_NE(Message(prepared.status()).find("refused"), std::string::npos) << prepared.status();
 }
 
 }  // namespace
