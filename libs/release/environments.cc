@@ -9,6 +9,8 @@
 #include <set>
 #include <sstream>
 
+#include "libs/core/status.h"
+
 namespace slipway::release {
 namespace {
 
@@ -119,11 +121,6 @@ class Reader {
   std::string path_;
 };
 
-#define RETURN_IF_ERROR(expr)                     \
-  do {                                            \
-    if (auto _st = (expr); !_st.ok()) return _st; \
-  } while (0)
-
 absl::StatusOr<analysis::NoDataPolicy> NoData(const Reader& r, const std::string& text) {
   if (text == "fail") return analysis::NoDataPolicy::kFail;
   if (text == "pass") return analysis::NoDataPolicy::kPass;
@@ -135,7 +132,7 @@ absl::StatusOr<analysis::MetricSpec> ParseMetric(const json& j, const std::strin
                                                  const Analysis& defaults,
                                                  const std::string& target) {
   Reader r(j, path);
-  RETURN_IF_ERROR(
+  SLIPWAY_RETURN_IF_ERROR(
       r.Expect({"name", "template", "selector", "stable_selector", "window", "query", "success",
                 "failure", "failure_limit", "inconclusive_limit", "consecutive_failures",
                 "consecutive_error_limit", "no_data", "count"}));
@@ -144,12 +141,12 @@ absl::StatusOr<analysis::MetricSpec> ParseMetric(const json& j, const std::strin
       fmt::format("service=\"{}\",slot=\"{{{{canary}}}}\"", analysis::EscapePromQlString(target));
   std::string stable =
       fmt::format("service=\"{}\",slot=\"{{{{stable}}}}\"", analysis::EscapePromQlString(target));
-  RETURN_IF_ERROR(r.String("name", name));
-  RETURN_IF_ERROR(r.String("template", templ));
-  RETURN_IF_ERROR(r.String("query", query));
-  RETURN_IF_ERROR(r.String("selector", selector));
-  RETURN_IF_ERROR(r.String("stable_selector", stable));
-  RETURN_IF_ERROR(r.String("window", window));
+  SLIPWAY_RETURN_IF_ERROR(r.String("name", name));
+  SLIPWAY_RETURN_IF_ERROR(r.String("template", templ));
+  SLIPWAY_RETURN_IF_ERROR(r.String("query", query));
+  SLIPWAY_RETURN_IF_ERROR(r.String("selector", selector));
+  SLIPWAY_RETURN_IF_ERROR(r.String("stable_selector", stable));
+  SLIPWAY_RETURN_IF_ERROR(r.String("window", window));
   analysis::MetricSpec spec;
   if (!templ.empty()) {
     if (!query.empty()) return r.Error("query", "a template has its own query");
@@ -171,22 +168,22 @@ absl::StatusOr<analysis::MetricSpec> ParseMetric(const json& j, const std::strin
   if (!name.empty()) spec.name = name;
   spec.interval = defaults.interval;
   spec.count = defaults.count;
-  RETURN_IF_ERROR(r.Count("count", spec.count));
+  SLIPWAY_RETURN_IF_ERROR(r.Count("count", spec.count));
   for (const char* key : {"success", "failure"}) {
     std::string text;
-    RETURN_IF_ERROR(r.String(key, text));
+    SLIPWAY_RETURN_IF_ERROR(r.String(key, text));
     if (text.empty()) continue;
     auto c = analysis::ParseCondition(text);
     if (!c.ok()) return r.Error(key, std::string(c.status().message()));
     (std::string_view(key) == "success" ? spec.success : spec.failure) = *c;
   }
-  RETURN_IF_ERROR(r.Count("failure_limit", spec.failure_limit));
-  RETURN_IF_ERROR(r.Count("inconclusive_limit", spec.inconclusive_limit));
-  RETURN_IF_ERROR(r.Count("consecutive_error_limit", spec.consecutive_error_limit));
-  RETURN_IF_ERROR(r.Bool("consecutive_failures", spec.consecutive_failures));
+  SLIPWAY_RETURN_IF_ERROR(r.Count("failure_limit", spec.failure_limit));
+  SLIPWAY_RETURN_IF_ERROR(r.Count("inconclusive_limit", spec.inconclusive_limit));
+  SLIPWAY_RETURN_IF_ERROR(r.Count("consecutive_error_limit", spec.consecutive_error_limit));
+  SLIPWAY_RETURN_IF_ERROR(r.Bool("consecutive_failures", spec.consecutive_failures));
   if (r.Has("no_data")) {
     std::string text;
-    RETURN_IF_ERROR(r.String("no_data", text));
+    SLIPWAY_RETURN_IF_ERROR(r.String("no_data", text));
     auto p = NoData(r, text);
     if (!p.ok()) return p.status();
     spec.no_data = *p;
@@ -199,13 +196,14 @@ absl::StatusOr<analysis::MetricSpec> ParseMetric(const json& j, const std::strin
 absl::Status ParseAnalysis(const json& j, const std::string& path, const std::string& target,
                            Analysis& out) {
   Reader r(j, path);
-  RETURN_IF_ERROR(r.Expect({"prometheus", "interval", "count", "metrics", "on_inconclusive"}));
-  RETURN_IF_ERROR(r.String("prometheus", out.prometheus));
-  RETURN_IF_ERROR(r.Duration("interval", out.interval));
+  SLIPWAY_RETURN_IF_ERROR(
+      r.Expect({"prometheus", "interval", "count", "metrics", "on_inconclusive"}));
+  SLIPWAY_RETURN_IF_ERROR(r.String("prometheus", out.prometheus));
+  SLIPWAY_RETURN_IF_ERROR(r.Duration("interval", out.interval));
   if (out.interval < 100ms) return r.Error("interval", "at least 100ms");
-  RETURN_IF_ERROR(r.Count("count", out.count, 10'000));
+  SLIPWAY_RETURN_IF_ERROR(r.Count("count", out.count, 10'000));
   if (out.count == 0) return r.Error("count", "at least 1");
-  RETURN_IF_ERROR(r.String("on_inconclusive", out.on_inconclusive));
+  SLIPWAY_RETURN_IF_ERROR(r.String("on_inconclusive", out.on_inconclusive));
   if (out.on_inconclusive != "rollback" && out.on_inconclusive != "pause")
     return r.Error("on_inconclusive", "expected rollback or pause");
   if (out.prometheus.empty()) return r.Error("prometheus", "required (the base URL)");
@@ -238,14 +236,14 @@ std::vector<Step> DefaultCanary() {
 
 absl::Status ParseStrategy(const json& j, const std::string& path, Strategy& out) {
   Reader r(j, path);
-  RETURN_IF_ERROR(r.Expect({"canary", "blue_green"}));
+  SLIPWAY_RETURN_IF_ERROR(r.Expect({"canary", "blue_green"}));
   if (r.Has("canary") && r.Has("blue_green")) return r.Error("", "canary or blue_green, not both");
   if (r.Has("blue_green")) {
     out.kind = "blue-green";
     Reader b(r.At("blue_green"), r.Path("blue_green"));
-    RETURN_IF_ERROR(b.Expect({"keep_old"}));
+    SLIPWAY_RETURN_IF_ERROR(b.Expect({"keep_old"}));
     out.keep_old = 5min;
-    RETURN_IF_ERROR(b.Duration("keep_old", out.keep_old));
+    SLIPWAY_RETURN_IF_ERROR(b.Duration("keep_old", out.keep_old));
     // Analysis on the new version before it takes traffic, the switch, analysis after it.
     out.steps = {{.kind = Step::Kind::kAnalysis},
                  {.kind = Step::Kind::kWeight, .weight = 100},
@@ -259,7 +257,7 @@ absl::Status ParseStrategy(const json& j, const std::string& path, Strategy& out
     return absl::OkStatus();
   }
   Reader c(r.At("canary"), r.Path("canary"));
-  RETURN_IF_ERROR(c.Expect({"steps"}));
+  SLIPWAY_RETURN_IF_ERROR(c.Expect({"steps"}));
   if (!c.Has("steps")) {
     out.steps = DefaultCanary();
     return absl::OkStatus();
@@ -269,30 +267,30 @@ absl::Status ParseStrategy(const json& j, const std::string& path, Strategy& out
   uint32_t last = 0;
   for (size_t i = 0; i < steps.size(); ++i) {
     Reader s(steps[i], fmt::format("{}.canary.steps[{}]", path, i));
-    RETURN_IF_ERROR(s.Expect({"weight", "pause", "analysis"}));
+    SLIPWAY_RETURN_IF_ERROR(s.Expect({"weight", "pause", "analysis"}));
     if (steps[i].size() != 1) return s.Error("", "one of weight, pause or analysis");
     Step step;
     if (s.Has("weight")) {
       step.kind = Step::Kind::kWeight;
-      RETURN_IF_ERROR(s.Count("weight", step.weight, 100));
+      SLIPWAY_RETURN_IF_ERROR(s.Count("weight", step.weight, 100));
       if (step.weight < last) return s.Error("weight", "weights only grow during a canary");
       last = step.weight;
     } else if (s.Has("pause")) {
       step.kind = Step::Kind::kPause;
       std::string text;
-      RETURN_IF_ERROR(s.String("pause", text));
+      SLIPWAY_RETURN_IF_ERROR(s.String("pause", text));
       if (text == "approval") {
         step.until_approved = true;
       } else {
-        RETURN_IF_ERROR(s.Duration("pause", step.pause));
+        SLIPWAY_RETURN_IF_ERROR(s.Duration("pause", step.pause));
       }
     } else {
       step.kind = Step::Kind::kAnalysis;
       const json& a = s.At("analysis");
       if (a.is_object()) {
         Reader ar(a, s.Path("analysis"));
-        RETURN_IF_ERROR(ar.Expect({"count"}));
-        RETURN_IF_ERROR(ar.Count("count", step.count, 10'000));
+        SLIPWAY_RETURN_IF_ERROR(ar.Expect({"count"}));
+        SLIPWAY_RETURN_IF_ERROR(ar.Count("count", step.count, 10'000));
       } else if (!(a.is_boolean() && a.get<bool>())) {
         return s.Error("analysis", "expected true or {count: N}");
       }
@@ -305,26 +303,26 @@ absl::Status ParseStrategy(const json& j, const std::string& path, Strategy& out
 
 absl::StatusOr<Environment> ParseEnvironment(const json& j, const std::string& path) {
   Reader r(j, path);
-  RETURN_IF_ERROR(
+  SLIPWAY_RETURN_IF_ERROR(
       r.Expect({"name", "target", "auto_deploy", "approval", "adapter", "strategy", "analysis"}));
   Environment env;
   env.source = j;
-  RETURN_IF_ERROR(r.String("name", env.name));
+  SLIPWAY_RETURN_IF_ERROR(r.String("name", env.name));
   if (env.name.empty()) return r.Error("name", "required");
   for (char c : env.name)
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_')
       return r.Error("name", "letters, digits, '-' and '_' only");
   env.target = env.name;
-  RETURN_IF_ERROR(r.String("target", env.target));
+  SLIPWAY_RETURN_IF_ERROR(r.String("target", env.target));
   // Production needs a named approver unless configured otherwise.
   if (env.name == "production") env.approval.required = 1;
   if (r.Has("approval")) {
     Reader a(r.At("approval"), r.Path("approval"));
-    RETURN_IF_ERROR(a.Expect({"required", "approvers", "timeout", "on_merge"}));
-    RETURN_IF_ERROR(a.Bool("on_merge", env.approval.on_merge));
-    RETURN_IF_ERROR(a.Count("required", env.approval.required, 100));
-    RETURN_IF_ERROR(a.Strings("approvers", env.approval.approvers));
-    RETURN_IF_ERROR(a.Duration("timeout", env.approval.timeout));
+    SLIPWAY_RETURN_IF_ERROR(a.Expect({"required", "approvers", "timeout", "on_merge"}));
+    SLIPWAY_RETURN_IF_ERROR(a.Bool("on_merge", env.approval.on_merge));
+    SLIPWAY_RETURN_IF_ERROR(a.Count("required", env.approval.required, 100));
+    SLIPWAY_RETURN_IF_ERROR(a.Strings("approvers", env.approval.approvers));
+    SLIPWAY_RETURN_IF_ERROR(a.Duration("timeout", env.approval.timeout));
     if (env.approval.timeout <= std::chrono::milliseconds(0))
       return a.Error("timeout", "must be more than 0 (how long an approval may take)");
     if (!env.approval.approvers.empty() && env.approval.required > env.approval.approvers.size())
@@ -332,17 +330,18 @@ absl::StatusOr<Environment> ParseEnvironment(const json& j, const std::string& p
                                              env.approval.required, env.approval.approvers.size()));
   }
   env.auto_deploy = env.approval.required == 0;
-  RETURN_IF_ERROR(r.Bool("auto_deploy", env.auto_deploy));
+  SLIPWAY_RETURN_IF_ERROR(r.Bool("auto_deploy", env.auto_deploy));
   if (env.auto_deploy && env.approval.required > 0)
     return r.Error("auto_deploy", "cannot be true while approval.required > 0");
   if (!env.auto_deploy && env.approval.required == 0) env.approval.required = 1;
   if (!r.Has("adapter") || !r.At("adapter").is_object() || !r.At("adapter").contains("kind"))
     return r.Error("adapter", "required: {kind: command | nginx | kubernetes, ...}");
   env.adapter = r.At("adapter");
-  RETURN_IF_ERROR(ParseStrategy(r.Has("strategy") ? r.At("strategy") : json::object(),
-                                r.Path("strategy"), env.strategy));
+  SLIPWAY_RETURN_IF_ERROR(ParseStrategy(r.Has("strategy") ? r.At("strategy") : json::object(),
+                                        r.Path("strategy"), env.strategy));
   if (r.Has("analysis"))
-    RETURN_IF_ERROR(ParseAnalysis(r.At("analysis"), r.Path("analysis"), env.target, env.analysis));
+    SLIPWAY_RETURN_IF_ERROR(
+        ParseAnalysis(r.At("analysis"), r.Path("analysis"), env.target, env.analysis));
   if (env.analysis.prometheus.empty() &&
       (env.strategy.kind == "blue-green" || !r.Has("strategy") ||
        !r.At("strategy").contains("canary") || !r.At("strategy")["canary"].contains("steps"))) {
